@@ -1,0 +1,118 @@
+"""Step 2 of the metrics job: sum the contributions of step 1 per metric key.
+
+Input rows (step 1's output), keyed (kind, name):
+
+    ("total", "statuses"|"boosts"|"accounts"|"statuses_with_media")  n
+    ("language"|"media_type"|"tag"|"mention"|"emoji"|"url"|"domain"|"growth", name)  n
+    ("account", handle)  [observation or null, original statuses, interactions]
+    ("malformed", reason)  base64 of the raw line, passed through untouched
+
+Every merge here is associative and commutative, so the same rule serves as the combiner,
+as step 1's in-reducer combining, and inside the reducer. The reducer turns an account row
+into the `followers` and `engagement` rows of the final output.
+
+map:     `cat` (the rows are already keyed)
+combine: merge the values of one key
+reduce:  merge, then write the final rows
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import contract
+import wire
+
+COUNTED_KINDS = frozenset(
+    {"total", "language", "media_type", "tag", "mention", "emoji", "url", "domain", "growth"}
+)
+PASSED_THROUGH_KINDS = frozenset({"malformed"})
+
+
+def merge_accounts(values: Iterable[list[Any]]) -> list[Any]:
+    """[most recent observation, statuses, interactions]; JSON lists compare like Observations."""
+    observations, statuses, interactions = [], 0, 0
+    for observation, n_statuses, n_interactions in values:
+        if observation is not None:
+            observations.append(observation)
+        statuses += n_statuses
+        interactions += n_interactions
+    return [max(observations, default=None), statuses, interactions]
+
+
+def merge(kind: str, values: Iterable[Any]) -> Any:
+    if kind == "account":
+        return merge_accounts(values)
+    if kind in COUNTED_KINDS:
+        return sum(values)
+    raise ValueError(f"unexpected row kind {kind!r}")
+
+
+def combine_within_task(rows: Iterable[wire.Row], max_keys: int = 200_000) -> Iterator[wire.Row]:
+    """Merge rows of equal key held in memory (in-mapper combining), flushing every `max_keys`.
+
+    Flushing early only costs a little more output: the next merge adds the pieces up.
+    """
+    pending: dict[wire.Key, Any] = {}
+    for key, value in rows:
+        if key[0] in PASSED_THROUGH_KINDS:
+            yield key, value
+        elif key in pending:
+            pending[key] = merge(key[0], (pending[key], value))
+        else:
+            if len(pending) >= max_keys:
+                yield from pending.items()
+                pending.clear()
+            pending[key] = value
+    yield from pending.items()
+
+
+def combiner(key: wire.Key, values: Iterator[Any], counters: wire.Counters) -> Iterator[wire.Row]:
+    if key[0] in PASSED_THROUGH_KINDS:
+        yield from ((key, value) for value in values)
+    else:
+        yield key, merge(key[0], values)
+
+
+def reducer(key: wire.Key, values: Iterator[Any], counters: wire.Counters) -> Iterator[wire.Row]:
+    kind, name = key
+    if kind in PASSED_THROUGH_KINDS:
+        yield from ((key, value) for value in values)
+    elif kind == "account":
+        yield from account_rows(name, *merge_accounts(values))
+    else:
+        yield key, merge(kind, values)
+
+
+def account_rows(handle: str, observation: list[Any] | None, statuses: int, interactions: int) -> Iterator[wire.Row]:
+    """The followers row (an author always has an observation) and, with originals, engagement."""
+    followers = 0
+    if observation is not None:
+        seen = contract.Observation(*observation)
+        followers = seen.followers
+        yield ("followers", handle), {
+            "followers": seen.followers,
+            "following": seen.following,
+            "statuses_count": seen.statuses_count,
+        }
+    if statuses:
+        yield ("engagement", handle), {
+            "statuses": statuses,
+            "interactions": interactions,
+            "followers": followers,
+            "avg_interactions": interactions / statuses,
+            "engagement_rate": interactions / (statuses * max(followers, 1)),
+        }
+
+
+def combine_task(lines: Iterable[bytes], counters: wire.Counters) -> Iterator[wire.Row]:
+    return wire.reduce_lines(combiner, lines, counters)
+
+
+def reduce_task(lines: Iterable[bytes], counters: wire.Counters) -> Iterator[wire.Row]:
+    return wire.reduce_lines(reducer, lines, counters)
+
+
+if __name__ == "__main__":
+    raise SystemExit(wire.main({"combine": combine_task, "reduce": reduce_task}))
