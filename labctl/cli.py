@@ -1,0 +1,56 @@
+"""labctl: the Mastodon Analytics Lab's command line."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import typer
+
+from labctl.commands import stack
+from labctl.core.errors import LabError
+from labctl.core.ui import err
+
+app = typer.Typer(
+    help="Provision and drive the Mastodon Analytics Lab: Hadoop, HBase and Airflow in Docker.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+stack.register(app)
+
+ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One error handler: known failures print one clear message; others leave a traceback file."""
+    try:
+        app(args=argv, standalone_mode=False)
+        return 0
+    except LabError as exc:
+        err.print(f"[red]error:[/] {exc.message}", highlight=False)
+        if exc.details:
+            err.print(exc.details, markup=False, highlight=False)
+        if exc.hint:
+            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return 130
+    except Exception as exc:  # click usage errors are handled below; the rest is a bug
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        ERROR_LOG.parent.mkdir(parents=True, exist_ok=True)
+        ERROR_LOG.write_text(traceback.format_exc())
+        err.print(f"[red]unexpected error:[/] {exc!r} (traceback in {ERROR_LOG})")
+        return 2
+
+
+def entrypoint() -> None:
+    sys.exit(main())

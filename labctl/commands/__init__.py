@@ -1,0 +1,1 @@
+"""Thin Typer command groups; each parses options and makes one call into labctl.core."""

@@ -1,0 +1,1 @@
+"""The lab's machinery; the commands in labctl/commands are thin wrappers over it."""

@@ -1,0 +1,48 @@
+"""Airflow's REST API (v2), authenticated with the lab's generated admin login."""
+
+from __future__ import annotations
+
+import requests
+
+from labctl.core.errors import LabError
+from labctl.core.manifest import Manifest
+from labctl.core.secrets import airflow_login
+
+
+class AirflowAPI:
+    def __init__(self, manifest: Manifest, timeout: float = 10):
+        self.base = f"http://{manifest.host}:{manifest.port('AIRFLOW_UI_PORT')}"
+        self.manifest = manifest
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._token: str | None = None
+
+    def health(self) -> dict:
+        response = self._session.get(f"{self.base}/api/v2/monitor/health", timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def _authenticate(self) -> None:
+        username, password = airflow_login(self.manifest)
+        response = self._session.post(f"{self.base}/auth/token", json={"username": username, "password": password}, timeout=self.timeout)
+        if response.status_code >= 400:
+            raise LabError(f"Airflow refused the lab's admin login (HTTP {response.status_code})", hint="`labctl down --volumes` resets a lab whose secrets were lost")
+        self._token = response.json()["access_token"]
+        self._session.headers["Authorization"] = f"Bearer {self._token}"
+
+    def request(self, method: str, path: str, **kwargs) -> dict:
+        if self._token is None:
+            self._authenticate()
+        response = self._session.request(method, f"{self.base}/api/v2{path}", timeout=self.timeout, **kwargs)
+        if response.status_code >= 400:
+            raise LabError(f"Airflow API {method} {path} answered {response.status_code}", details=response.text[:2000])
+        return response.json() if response.content else {}
+
+    def get(self, path: str, **params) -> dict:
+        return self.request("GET", path, params=params)
+
+    def import_errors(self) -> list[dict]:
+        return self.get("/importErrors").get("import_errors", [])
+
+    def dags(self) -> list[dict]:
+        return self.get("/dags").get("dags", [])

@@ -1,0 +1,29 @@
+"""One error type that carries what a user needs to act: what failed, why, what to do."""
+
+from __future__ import annotations
+
+
+class LabError(Exception):
+    """A known failure: printed as one clear message (plus a hint), never a traceback."""
+
+    def __init__(self, message: str, *, hint: str | None = None, details: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = details
+
+
+class CommandError(LabError):
+    """A subprocess failed; keeps its argv and output so it can be pasted and re-run."""
+
+    def __init__(self, argv: list[str], returncode: int, output: str, *, hint: str | None = None):
+        import shlex
+
+        self.argv = argv
+        self.returncode = returncode
+        self.output = output
+        super().__init__(
+            f"command failed (exit {returncode}): {shlex.join(argv)}",
+            hint=hint,
+            details=output[-4000:] if output else None,
+        )

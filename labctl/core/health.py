@@ -1,0 +1,153 @@
+"""What "healthy" means for the lab, as data: each check reads the service's own
+endpoint and says what it saw. `labctl up` waits for all of them; `labctl status`
+runs them once.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from labctl.core.airflow_api import AirflowAPI
+from labctl.core.manifest import Manifest
+
+
+class NotReady(Exception):
+    """The service answers but is not in the required state yet (or does not answer)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    service: str  # whose log to show when it fails
+    probe: Callable[[Manifest, int], str]  # (manifest, workers) -> what it saw; raises NotReady
+    hint: str
+
+
+def _json(manifest: Manifest, port_key: str, path: str) -> dict:
+    try:
+        response = requests.get(f"http://{manifest.host}:{manifest.port(port_key)}{path}", timeout=5)
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise NotReady(f"{path}: {exc.__class__.__name__}") from exc
+
+
+def _bean(manifest: Manifest, port_key: str, query: str) -> dict:
+    beans = _json(manifest, port_key, f"/jmx?qry={query}").get("beans") or []
+    if not beans:
+        raise NotReady(f"JMX bean {query} not published yet")
+    return beans[0]
+
+
+def hdfs(manifest: Manifest, workers: int) -> str:
+    info = _bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=NameNodeInfo")
+    state = _bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=FSNamesystemState")
+    live = int(state.get("NumLiveDataNodes", 0))
+    if info.get("Safemode"):
+        raise NotReady(f"in safe mode ({live} live DataNodes)")
+    if live < workers:
+        raise NotReady(f"{live}/{workers} DataNodes live")
+    return f"out of safe mode, {live} live DataNodes"
+
+
+def yarn(manifest: Manifest, workers: int) -> str:
+    metrics = _json(manifest, "RESOURCEMANAGER_UI_PORT", "/ws/v1/cluster/metrics")["clusterMetrics"]
+    active = int(metrics.get("activeNodes", 0))
+    if active < workers:
+        raise NotReady(f"{active}/{workers} NodeManagers RUNNING")
+    return f"{active} NodeManagers RUNNING"
+
+
+def jobhistory(manifest: Manifest, workers: int) -> str:
+    info = _json(manifest, "JOBHISTORY_UI_PORT", "/ws/v1/history/info")["historyInfo"]
+    return f"REST API answers (Hadoop {info.get('hadoopVersion')})"
+
+
+def zookeeper(manifest: Manifest, workers: int) -> str:
+    try:
+        with socket.create_connection((manifest.host, manifest.port("ZOOKEEPER_PORT")), timeout=5) as sock:
+            sock.sendall(b"ruok")
+            answer = sock.recv(16)
+    except OSError as exc:
+        raise NotReady(str(exc)) from exc
+    if answer != b"imok":
+        raise NotReady(f"answered {answer!r} to ruok")
+    return "imok"
+
+
+def hbase(manifest: Manifest, workers: int) -> str:
+    server = _bean(manifest, "HBASE_MASTER_UI_PORT", "Hadoop:service=HBase,name=Master,sub=Server")
+    if str(server.get("tag.isActiveMaster")).lower() != "true":
+        raise NotReady("master not active yet")
+    servers = int(server.get("numRegionServers", 0))
+    if servers < workers:
+        raise NotReady(f"{servers}/{workers} region servers")
+    return f"master active, {servers} region servers"
+
+
+PROBE_TABLE = "lab_probe"
+
+
+def thrift(manifest: Manifest, workers: int) -> str:
+    """A real round trip through the Thrift server: put, get and delete a row."""
+    import happybase
+    from thriftpy2.transport import TTransportException
+
+    try:
+        connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=20000, autoconnect=True)
+    except (TTransportException, OSError) as exc:
+        raise NotReady(f"Thrift connection: {exc}") from exc
+    try:
+        if PROBE_TABLE.encode() not in connection.tables():
+            connection.create_table(PROBE_TABLE, {"p": {"max_versions": 1}})
+        table = connection.table(PROBE_TABLE)
+        stamp = str(time.time_ns()).encode()
+        table.put(b"probe", {b"p:t": stamp})
+        if table.row(b"probe").get(b"p:t") != stamp:
+            raise NotReady("read back a different value than written")
+        table.delete(b"probe")
+        if table.row(b"probe"):
+            raise NotReady("the probe row survived its delete")
+        return "put, get and delete round trip"
+    except NotReady:
+        raise
+    except Exception as exc:  # Thrift surfaces HBase errors (region in transition...) as IOError
+        raise NotReady(f"{exc.__class__.__name__}: {str(exc)[:160]}") from exc
+    finally:
+        connection.close()
+
+
+def airflow(manifest: Manifest, workers: int) -> str:
+    api = AirflowAPI(manifest, timeout=5)
+    try:
+        health = api.health()
+    except requests.RequestException as exc:
+        raise NotReady(f"api server: {exc.__class__.__name__}") from exc
+    unhealthy = [name for name in ("metadatabase", "scheduler", "dag_processor", "triggerer") if (health.get(name) or {}).get("status") != "healthy"]
+    if unhealthy:
+        raise NotReady("not healthy yet: " + ", ".join(unhealthy))
+    errors = api.import_errors()
+    if errors:
+        first = errors[0]
+        raise DagImportError(f"{len(errors)} DAG import error(s); {first.get('filename')}: {first.get('stack_trace', '')[-600:]}")
+    return "scheduler, dag processor, triggerer healthy; no DAG import errors"
+
+
+class DagImportError(Exception):
+    """Not a matter of waiting: a DAG that does not import fails `up` at once."""
+
+
+CHECKS = (
+    Check("HDFS", "namenode", hdfs, "a NameNode stuck in safe mode usually lacks DataNodes: see `labctl logs datanode`"),
+    Check("YARN", "resourcemanager", yarn, "NodeManagers register with the ResourceManager: see `labctl logs nodemanager`"),
+    Check("JobHistory", "historyserver", jobhistory, "the JobHistory server needs HDFS out of safe mode"),
+    Check("ZooKeeper", "zookeeper", zookeeper, "see `labctl logs zookeeper`"),
+    Check("HBase", "hbase-master", hbase, "the master needs ZooKeeper and HDFS; region servers register with it"),
+    Check("HBase Thrift", "hbase-thrift", thrift, "happybase speaks Thrift v1 (buffered, binary) on the published Thrift port"),
+    Check("Airflow", "airflow-apiserver", airflow, "see `labctl logs airflow-scheduler` and `labctl logs airflow-dag-processor`"),
+)

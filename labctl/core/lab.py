@@ -1,0 +1,159 @@
+"""Provisioning the lab: an ordered list of named steps, each small.
+
+    up: engine -> secrets -> images -> containers -> every health check
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from rich.live import Live
+from rich.table import Table
+
+from labctl.core import compose as dc
+from labctl.core import engine as eng
+from labctl.core import images, ui
+from labctl.core.errors import LabError
+from labctl.core.health import CHECKS, Check, DagImportError, NotReady
+from labctl.core.manifest import ENDPOINTS, PROJECT_NAME, Manifest
+from labctl.core.secrets import airflow_login, ensure_secrets
+
+
+@dataclass
+class CheckResult:
+    check: Check
+    ok: bool
+    detail: str
+
+
+def running_workers(manifest: Manifest) -> int:
+    """The lab's current worker count, read from its containers (not a state file)."""
+    engine = eng.client()
+    containers = engine.containers.list(filters={"label": [f"com.docker.compose.project={PROJECT_NAME}", "com.docker.compose.service=datanode"]})
+    return len(containers) or int(manifest["LAB_WORKERS"])
+
+
+def run_checks(manifest: Manifest, workers: int) -> list[CheckResult]:
+    results = []
+    for check in CHECKS:
+        try:
+            results.append(CheckResult(check, True, check.probe(manifest, workers)))
+        except (NotReady, DagImportError) as exc:
+            results.append(CheckResult(check, False, str(exc)))
+    return results
+
+
+def _table(results: dict[str, tuple[str, str]]) -> Table:
+    table = Table(title="Waiting for the lab to work", show_lines=False)
+    table.add_column("check")
+    table.add_column("state")
+    table.add_column("what it saw", overflow="fold")
+    for name, (state, detail) in results.items():
+        colour = {"ok": "green", "waiting": "yellow", "failed": "red"}[state]
+        table.add_row(name, f"[{colour}]{state}[/]", detail)
+    return table
+
+
+def wait_healthy(manifest: Manifest, workers: int, timeout: float, poll: float = 3.0) -> list[CheckResult]:
+    """Poll every check until all pass; on timeout name the failing check, its log, a hint."""
+    deadline = time.monotonic() + timeout
+    state = {check.name: ("waiting", "") for check in CHECKS}
+    passed: dict[str, CheckResult] = {}
+    with Live(_table(state), console=ui.err, refresh_per_second=4, transient=not ui.err.is_terminal) as live:
+        while True:
+            for check in CHECKS:
+                if check.name in passed:
+                    continue
+                try:
+                    detail = check.probe(manifest, workers)
+                    passed[check.name] = CheckResult(check, True, detail)
+                    state[check.name] = ("ok", detail)
+                    if not ui.err.is_terminal:
+                        ui.err.print(f"[green]✓[/] {check.name}: {detail}")
+                except DagImportError as exc:
+                    state[check.name] = ("failed", str(exc))
+                    live.update(_table(state))
+                    raise LabError(f"{check.name}: {exc}", hint="fix the DAG, then `labctl deploy`") from exc
+                except NotReady as exc:
+                    state[check.name] = ("waiting", str(exc))
+                live.update(_table(state))
+            if len(passed) == len(CHECKS):
+                return list(passed.values())
+            if time.monotonic() > deadline:
+                failing = next(check for check in CHECKS if check.name not in passed)
+                raise LabError(
+                    f"{failing.name} is not working after {timeout:.0f} s: {state[failing.name][1]}",
+                    hint=failing.hint,
+                    details=service_log_tail(manifest, failing.service, 40),
+                )
+            time.sleep(poll)
+
+
+def service_log_tail(manifest: Manifest, service: str, lines: int) -> str:
+    result = dc.compose(manifest, "logs", "--no-color", "--tail", str(lines), service, check=False)
+    return f"last {lines} lines of {service}'s log:\n{result.stdout}"
+
+
+def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool = True) -> list[CheckResult]:
+    with ui.step("Docker engine"):
+        engine = eng.client()
+    with ui.step("lab secrets"):
+        ensure_secrets(manifest)
+    missing = images.missing_images(engine, manifest)
+    if missing and build_missing:
+        build(manifest, only=missing, ca_bundle=images.default_ca_bundle(), no_cache=False)
+    elif missing:
+        raise LabError(f"images missing: {', '.join(missing)}", hint="run `labctl build`")
+    with ui.step(f"starting containers ({workers} worker{'s' if workers > 1 else ''})"):
+        dc.compose(manifest, "up", "--detach", "--remove-orphans", *dc.scale_args(workers), overrides=dc.worker_overrides(workers), timeout=timeout)
+    return wait_healthy(manifest, workers, timeout)
+
+
+def build(manifest: Manifest, *, only: list[str] | None, ca_bundle, no_cache: bool) -> list[str]:
+    engine = eng.client(timeout=3600)
+    log_lines: list[str] = []
+
+    def on_line(line: str) -> None:
+        log_lines.append(line)
+        if line.startswith("Step "):
+            ui.info(line[:120])
+
+    with ui.step(f"building images {', '.join(only) if only else 'all'}"):
+        try:
+            return images.build_all(engine, manifest, only=only, ca_bundle=ca_bundle, no_cache=no_cache, log=ui.info, on_line=on_line)
+        except LabError as exc:
+            exc.details = "\n".join(log_lines[-40:])
+            raise
+
+
+def down(manifest: Manifest, *, volumes: bool) -> None:
+    args = ["down", "--remove-orphans"] + (["--volumes"] if volumes else [])
+    with ui.step("stopping the lab" + (" and wiping its volumes" if volumes else " (data volumes kept)")):
+        dc.compose(manifest, *args, timeout=300)
+
+
+def urls(manifest: Manifest) -> list[dict[str, str]]:
+    user, password = airflow_login(manifest)
+    rows = [{"name": endpoint.title, "service": endpoint.service, "url": manifest.url(endpoint)} for endpoint in ENDPOINTS]
+    rows.append({"name": "Airflow login", "service": "airflow-apiserver", "url": f"{user} / {password}"})
+    return rows
+
+
+def containers(manifest: Manifest) -> list[dict[str, str]]:
+    engine = eng.client()
+    rows = []
+    for container in engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={PROJECT_NAME}"}):
+        health = (container.attrs.get("State", {}).get("Health") or {}).get("Status", "-")
+        rows.append({
+            "service": container.labels.get("com.docker.compose.service", "?"),
+            "container": container.name,
+            "state": container.status,
+            "health": health,
+        })
+    return sorted(rows, key=lambda row: row["container"])
+
+
+def as_json(data) -> str:
+    return json.dumps(data, indent=2, sort_keys=True)

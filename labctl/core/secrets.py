@@ -1,0 +1,55 @@
+"""The lab's generated secrets, kept in its state directory (never in git or images).
+
+Created once, at the first `labctl up`, with mode 0600 in a 0700 directory;
+compose mounts them as secrets and the containers read them from files, so no
+secret appears in an environment variable, `docker inspect` or a command line.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+from labctl.core.manifest import Manifest
+
+AIRFLOW_ADMIN = "admin"
+
+
+def _write_private(path: Path, content: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+
+
+def secrets_dir(manifest: Manifest) -> Path:
+    return manifest.state_dir / "secrets"
+
+
+def ensure_secrets(manifest: Manifest) -> Path:
+    """Generate whichever secret is missing; never rotate one that exists."""
+    directory = secrets_dir(manifest)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(manifest.state_dir, 0o700)
+    os.chmod(directory, 0o700)
+    db_password = _ensure(directory / "postgres-password", lambda: secrets.token_urlsafe(24))
+    _ensure(directory / "airflow-db-conn", lambda: f"postgresql+psycopg2://airflow:{db_password}@postgres:5432/airflow")
+    _ensure(directory / "airflow-fernet-key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
+    _ensure(directory / "airflow-jwt-secret", lambda: secrets.token_urlsafe(32))
+    _ensure(directory / "airflow-passwords.json", lambda: json.dumps({AIRFLOW_ADMIN: secrets.token_urlsafe(12)}))
+    return directory
+
+
+def _ensure(path: Path, make) -> str:
+    if not path.exists():
+        _write_private(path, make())
+    return path.read_text()
+
+
+def airflow_login(manifest: Manifest) -> tuple[str, str]:
+    path = secrets_dir(manifest) / "airflow-passwords.json"
+    if not path.exists():
+        return AIRFLOW_ADMIN, "(not generated yet: run `labctl up`)"
+    return AIRFLOW_ADMIN, json.loads(path.read_text())[AIRFLOW_ADMIN]
