@@ -70,3 +70,77 @@ def start_engine(wait_seconds: float = 60) -> None:
         time.sleep(1)
     tail = DOCKERD_LOG.read_text(errors="replace")[-2000:] if DOCKERD_LOG.exists() else ""
     raise LabError("dockerd did not answer within a minute", hint=f"see {DOCKERD_LOG}", details=tail)
+
+
+def service_container(engine: docker.DockerClient, service: str, project: str = "mastolab"):
+    """The first running container of a compose service, found by its labels."""
+    found = engine.containers.list(filters={"label": [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"], "status": "running"})
+    if not found:
+        raise LabError(f"no running container for service {service!r}", hint="start the lab with `labctl up`")
+    return sorted(found, key=lambda c: c.name)[0]
+
+
+def exec_in(service: str, argv: list[str], *, user: str | None = None, stdin_data: bytes | None = None, environment: dict[str, str] | None = None, check: bool = True) -> tuple[int, str]:
+    """Run argv in a service's container (like `docker compose exec`), return (exit code, output).
+
+    stdin_data is how secrets reach a process: never through argv or the environment.
+    """
+    engine = client()
+    container = service_container(engine, service)
+    if stdin_data is None:
+        result = container.exec_run(argv, user=user or "", environment=environment, demux=False)
+        code, output = result.exit_code, (result.output or b"").decode(errors="replace")
+    else:
+        code, output = _exec_with_stdin(engine, container, argv, user, stdin_data, environment)
+    if check and code != 0:
+        from labctl.core.errors import CommandError
+
+        raise CommandError(["docker", "exec", container.name, *argv], code, output)
+    return code, output
+
+
+def _exec_with_stdin(engine, container, argv, user, data: bytes, environment) -> tuple[int, str]:
+    import socket as _socket
+
+    exec_id = engine.api.exec_create(container.id, argv, stdin=True, user=user or "", environment=environment)["Id"]
+    sock = engine.api.exec_start(exec_id, socket=True)
+    raw = sock._sock if hasattr(sock, "_sock") else sock
+    raw.sendall(data)
+    raw.shutdown(_socket.SHUT_WR)
+    chunks = []
+    while True:
+        chunk = raw.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    raw.close()
+    output = _demux(b"".join(chunks))
+    return engine.api.exec_inspect(exec_id)["ExitCode"], output
+
+
+def _demux(stream: bytes) -> str:
+    """Docker multiplexes stdout/stderr in 8-byte framed chunks on a non-TTY exec."""
+    out, position = [], 0
+    while position + 8 <= len(stream):
+        size = int.from_bytes(stream[position + 4 : position + 8], "big")
+        out.append(stream[position + 8 : position + 8 + size])
+        position += 8 + size
+    return b"".join(out).decode(errors="replace")
+
+
+def put_file(service: str, path: str, data: bytes, mode: int = 0o644, owner: int = 0) -> None:
+    """Copy bytes into a service's container (docker cp), without touching the host's disk."""
+    import io
+    import tarfile
+    import time as _time
+
+    container = service_container(client(), service)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name=path.rsplit("/", 1)[-1])
+        info.size, info.mode, info.mtime, info.uid, info.gid = len(data), mode, int(_time.time()), owner, owner
+        tar.addfile(info, io.BytesIO(data))
+    directory = path.rsplit("/", 1)[0] or "/"
+    container.exec_run(["mkdir", "-p", directory])
+    if not container.put_archive(directory, buffer.getvalue()):
+        raise LabError(f"could not copy {path} into {container.name}")

@@ -50,7 +50,7 @@ IMAGES = (
     ImageSpec(
         "airflow",
         "stack/images/airflow/Dockerfile",
-        lambda m, base: {"JVM_IMAGE": m.image("jvm"), "AIRFLOW_VERSION": m["AIRFLOW_VERSION"], "AIRFLOW_PROVIDERS": m["AIRFLOW_PROVIDERS"]},
+        lambda m, base: {"BASE_IMAGE": base, "JVM_IMAGE": m.image("jvm"), "AIRFLOW_VERSION": m["AIRFLOW_VERSION"], "AIRFLOW_PROVIDERS": m["AIRFLOW_PROVIDERS"]},
     ),
     ImageSpec("postgres", "stack/images/postgres/Dockerfile", lambda m, base: {"BASE_IMAGE": base, "POSTGRES_VERSION": m["POSTGRES_VERSION"]}),
 )

@@ -1,0 +1,65 @@
+"""End-to-end tests against the real lab.
+
+A running, healthy lab (`labctl up`) is used as it is and left running. With
+none, the session starts one through testcontainers' DockerCompose on
+stack/docker-compose.yml and removes it, volumes included, at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from labctl.core import engine as eng
+from labctl.core import images, lab
+from labctl.core.manifest import STACK_DIR, Manifest
+from labctl.core.secrets import ensure_secrets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# The reaper image (Ryuk) cannot be pulled here; the fixture cleans up itself.
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+
+def _healthy(manifest: Manifest) -> bool:
+    try:
+        if not lab.containers(manifest):
+            return False
+        return all(result.ok for result in lab.run_checks(manifest, lab.running_workers(manifest)))
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def manifest() -> Manifest:
+    return Manifest()
+
+
+@pytest.fixture(scope="session")
+def lab_stack(manifest: Manifest):
+    """The lab, healthy: the running one, or one started (and removed) by testcontainers."""
+    if _healthy(manifest):
+        yield manifest
+        return
+    from testcontainers.compose import DockerCompose
+
+    engine = eng.client()
+    missing = images.missing_images(engine, manifest)
+    if missing:
+        lab.build(manifest, only=missing, ca_bundle=images.default_ca_bundle(), no_cache=False)
+    ensure_secrets(manifest)
+    stack = DockerCompose(context=str(STACK_DIR), compose_file_name="docker-compose.yml", env_file="lab.env", wait=True, build=False, keep_volumes=False, pull=False)
+    stack.start()
+    try:
+        lab.wait_healthy(manifest, workers=1, timeout=900)
+        yield manifest
+    finally:
+        stack.stop(down=True)
+
+
+def edge(argv: list[str], *, check: bool = True, stdin_data: bytes | None = None) -> str:
+    """Run a command on the lab's edge node (the Airflow scheduler container)."""
+    return eng.exec_in("airflow-scheduler", argv, check=check, stdin_data=stdin_data)[1]

@@ -1,0 +1,36 @@
+"""`labctl down` then `labctl up` keeps HDFS files and HBase rows (runs last: it restarts the lab)."""
+
+from __future__ import annotations
+
+import uuid
+
+import happybase
+
+from conftest import edge
+from labctl.core import lab
+
+
+def test_hdfs_file_and_hbase_row_survive_down_and_up(lab_stack):
+    manifest = lab_stack
+    marker = uuid.uuid4().hex
+    path = f"/tmp/survivor-{marker}.txt"
+    edge(["bash", "-c", f"cat > /tmp/survivor && hdfs dfs -put -f /tmp/survivor {path}"], stdin_data=marker.encode())
+
+    table_name = "smoke_survivor"
+    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=30000)
+    if table_name.encode() not in connection.tables():
+        connection.create_table(table_name, {"f": {"max_versions": 1}})
+    connection.table(table_name).put(marker.encode(), {b"f:v": b"still here"})
+    connection.close()
+
+    lab.down(manifest, volumes=False)
+    lab.up(manifest, workers=1, timeout=900)
+
+    assert edge(["hdfs", "dfs", "-cat", path]).strip().endswith(marker)
+    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=30000)
+    try:
+        assert connection.table(table_name).row(marker.encode()) == {b"f:v": b"still here"}
+        connection.delete_table(table_name, disable=True)
+    finally:
+        connection.close()
+    edge(["hdfs", "dfs", "-rm", "-skipTrash", path])

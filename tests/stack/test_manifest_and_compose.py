@@ -1,0 +1,61 @@
+"""The manifest is the one source of truth: compose's variables, labctl's ports, versions."""
+
+from __future__ import annotations
+
+import re
+import stat
+
+from labctl.core import compose as dc
+from labctl.core.manifest import COMPOSE_FILE, ENDPOINTS, Manifest
+from labctl.core.secrets import airflow_login, ensure_secrets
+
+
+def test_environment_overrides_the_manifest_file():
+    manifest = Manifest(environ={"AIRFLOW_UI_PORT": "18080"})
+    assert manifest.port("AIRFLOW_UI_PORT") == 18080
+    assert manifest.port("NAMENODE_UI_PORT") == 9870
+
+
+def test_every_variable_compose_uses_is_defined_in_the_manifest():
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)", COMPOSE_FILE.read_text()))
+    assert used, "the compose file reads nothing from the manifest?"
+    assert used - set(Manifest(environ={}).values) == set()
+
+
+def test_every_endpoint_port_is_published_by_compose_from_the_manifest():
+    text = COMPOSE_FILE.read_text()
+    for endpoint in ENDPOINTS:
+        assert "${LAB_BIND_ADDRESS}:${" + endpoint.port_key in text, endpoint.port_key
+
+
+def test_ports_bind_to_loopback_by_default_and_host_follows_the_bind_address():
+    assert Manifest(environ={}).bind_address == "127.0.0.1"
+    assert Manifest(environ={"LAB_BIND_ADDRESS": "0.0.0.0"}).host == "127.0.0.1"
+    assert Manifest(environ={"LAB_BIND_ADDRESS": "10.1.2.3"}).host == "10.1.2.3"
+
+
+def test_workers_scale_the_three_worker_services_and_cap_replication_at_three():
+    assert dc.worker_overrides(2) == {"LAB_WORKERS": "2", "HDFS_REPLICATION": "2"}
+    assert dc.worker_overrides(4)["HDFS_REPLICATION"] == "3"
+    assert dc.scale_args(2) == ["--scale", "datanode=2", "--scale", "nodemanager=2", "--scale", "regionserver=2"]
+
+
+def test_compose_env_makes_the_state_dir_absolute(tmp_path):
+    env = dc.compose_env(Manifest(environ={"LAB_STATE_DIR": str(tmp_path)}))
+    assert env["LAB_STATE_DIR"] == str(tmp_path)
+    assert Manifest(environ={}).state_dir.is_absolute()
+
+
+def test_secrets_are_private_generated_once_and_never_rotated(tmp_path):
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "state")})
+    directory = ensure_secrets(manifest)
+    first = {path.name: path.read_text() for path in directory.iterdir()}
+    assert set(first) >= {"postgres-password", "airflow-db-conn", "airflow-passwords.json"}
+    for path in directory.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    ensure_secrets(manifest)
+    assert {path.name: path.read_text() for path in directory.iterdir()} == first
+    user, password = airflow_login(manifest)
+    assert user == "admin" and len(password) >= 12
+    assert first["postgres-password"] in first["airflow-db-conn"]
