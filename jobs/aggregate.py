@@ -8,7 +8,7 @@ Input rows (step 1's output), keyed (kind, name):
     ("malformed", reason)  base64 of the raw line, passed through untouched
 
 Every merge here is associative and commutative, so the same rule serves as the combiner,
-as step 1's in-reducer combining, and inside the reducer. The reducer turns an account row
+for step 1's in-reducer combining, and inside the reducer. The reducer turns an account row
 into the `followers` and `engagement` rows of the final output.
 
 map:     `cat` (the rows are already keyed)
@@ -18,7 +18,8 @@ reduce:  merge, then write the final rows
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import operator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import contract
@@ -49,23 +50,15 @@ def merge(kind: str, values: Iterable[Any]) -> Any:
     raise ValueError(f"unexpected row kind {kind!r}")
 
 
-def combine_within_task(rows: Iterable[wire.Row], max_keys: int = 200_000) -> Iterator[wire.Row]:
-    """Merge rows of equal key held in memory (in-mapper combining), flushing every `max_keys`.
+MERGES: dict[str, Callable[[Any, Any], Any]] = {
+    "account": lambda a, b: merge_accounts((a, b)),
+    **{kind: operator.add for kind in COUNTED_KINDS},
+}
 
-    Flushing early only costs a little more output: the next merge adds the pieces up.
-    """
-    pending: dict[wire.Key, Any] = {}
-    for key, value in rows:
-        if key[0] in PASSED_THROUGH_KINDS:
-            yield key, value
-        elif key in pending:
-            pending[key] = merge(key[0], (pending[key], value))
-        else:
-            if len(pending) >= max_keys:
-                yield from pending.items()
-                pending.clear()
-            pending[key] = value
-    yield from pending.items()
+
+def combine_within_task(rows: Iterable[wire.Row]) -> Iterator[wire.Row]:
+    """Sum a task's rows in memory before writing them (step 1's reducer uses it too)."""
+    return wire.combine_in_memory(rows, MERGES)
 
 
 def combiner(key: wire.Key, values: Iterator[Any], counters: wire.Counters) -> Iterator[wire.Row]:
@@ -114,5 +107,7 @@ def reduce_task(lines: Iterable[bytes], counters: wire.Counters) -> Iterator[wir
     return wire.reduce_lines(reducer, lines, counters)
 
 
+TASKS = {"combine": combine_task, "reduce": reduce_task}  # the roles steps.json names: python3 aggregate.py <role>
+
 if __name__ == "__main__":
-    raise SystemExit(wire.main({"combine": combine_task, "reduce": reduce_task}))
+    raise SystemExit(wire.main(TASKS))

@@ -5,9 +5,12 @@ Pure functions over decoded JSON; no I/O. docs/metrics.md states the same rules 
 
 from __future__ import annotations
 
+import functools
 import json
+import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from html.parser import HTMLParser
+from html import unescape
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -118,11 +121,15 @@ def handle(acct: Any, url: Any) -> str:
     `acct` when it contains '@', otherwise `acct@<host of url>`, lower-cased. A local acct
     without a usable url stays bare; an empty acct gives "".
     """
-    acct = text(acct)
+    return _handle(text(acct), text(url))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # authors and mentions repeat: skip urlsplit for them
+def _handle(acct: str, url: str) -> str:
     if not acct or "@" in acct:
         return acct.lower()
     try:
-        host = urlsplit(text(url)).hostname or ""
+        host = urlsplit(url).hostname or ""
     except ValueError:  # e.g. an unbalanced '[' in the netloc
         host = ""
     return f"{acct}@{host}".lower() if host else acct.lower()
@@ -190,39 +197,34 @@ def emojis(status: dict[str, Any]) -> list[str]:
     return _distinct([text(e.get("shortcode")) for e in _items(status, "emojis") if isinstance(e, dict)])
 
 
-class _Anchors(HTMLParser):
-    """Collects (href, class) of every <a> start tag, entities already decoded."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.anchors: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a":
-            return
-        first: dict[str, str] = {}
-        for name, value in attrs:  # browsers keep the first of repeated attributes
-            first.setdefault(name, value or "")
-        if "href" in first:
-            self.anchors.append((first["href"], first.get("class", "")))
-
-
+# Mastodon serves sanitised HTML (no comments, scripts or CDATA), so a start-tag pattern
+# finds the same anchors as an HTML parser at a fraction of the cost. Quoted attribute
+# values may hold '>'; entities in values are decoded as a parser would.
+_ANCHOR = re.compile(r"""<a(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 _EXCLUDED_CLASSES = {"mention", "hashtag"}
+
+
+def anchors(content: str) -> Iterator[tuple[str, str]]:
+    """(href, class) of every <a> start tag that has an href; browsers keep the first of repeated attributes."""
+    for tag in _ANCHOR.finditer(content):
+        attributes: dict[str, str] = {}
+        for name, double, single, bare in _ATTRIBUTE.findall(tag.group(1)):
+            attributes.setdefault(name.lower(), unescape(double or single or bare))
+        if "href" in attributes:
+            yield attributes["href"], attributes.get("class", "")
 
 
 def external_links(content: Any) -> list[str]:
     """Distinct normalised external links of a status's HTML content, sorted."""
     content = text(content)
-    if "<a" not in content and "<A" not in content:  # most statuses: skip the HTML parser
+    if "<a" not in content and "<A" not in content:  # most statuses: nothing to scan
         return []
-    parser = _Anchors()
-    parser.feed(content)
-    parser.close()
-    links = [
+    links = (
         normalise_url(href)
-        for href, classes in parser.anchors
+        for href, classes in anchors(content)
         if _EXCLUDED_CLASSES.isdisjoint(classes.lower().split())
-    ]
+    )
     return _distinct([link for link in links if link])
 
 

@@ -4,8 +4,10 @@ map:     raw line -> ("status", uri or id)  a compact copy of the status (or of 
                   -> ("author", handle)     one observation of the author's account
                   -> ("malformed", reason)  base64 of the raw line (for the quarantine)
          A boost yields its wrapper and then its embedded original, each a status.
-combine: merge the copies of a status; keep the most recent observation of an author.
-         Both are associative and commutative, so Hadoop may apply them 0..n times.
+         The map task keeps only the latest observation of each author it has seen
+         (in-mapper combining, in bounded memory), so most statuses cost one row.
+         No combiner: it would decode and re-encode every row to merge the few copies
+         of one status that fall into the same split.
 reduce:  one merged copy per distinct status -> its contributions to every metric;
          one observation per author -> the account row, the accounts total and the
          account's month of user growth. Contributions are summed in memory before they
@@ -15,7 +17,7 @@ reduce:  one merged copy per distinct status -> its contributions to every metri
 Counters (group "Mastodon"): records_read, blank_lines, malformed (by reason in group
 "Mastodon malformed"), statuses_read and boosts_read (copies, before de-duplication) in
 the mappers; statuses, boosts, accounts, accounts_without_created_at (distinct) in the
-reducers. Combiners count nothing: Hadoop decides how often they run.
+reducers.
 """
 
 from __future__ import annotations
@@ -154,16 +156,6 @@ def author_rows(handle: str, observation: contract.Observation, counters: wire.C
         counters[GROUP, "accounts_without_created_at"] += 1
 
 
-def combiner(key: wire.Key, values: Iterator[Any], counters: wire.Counters) -> Iterator[wire.Row]:
-    kind = key[0]
-    if kind == "status":
-        yield key, encode(merge_copies(map(decode, values)))
-    elif kind == "author":
-        yield key, max(values)  # JSON lists compare like Observations
-    else:
-        yield from ((key, value) for value in values)
-
-
 def reducer(key: wire.Key, values: Iterator[Any], counters: wire.Counters) -> Iterator[wire.Row]:
     kind, name = key
     if kind == "status":
@@ -177,16 +169,15 @@ def reducer(key: wire.Key, values: Iterator[Any], counters: wire.Counters) -> It
 
 
 def map_task(lines: Iterable[bytes], counters: wire.Counters) -> Iterator[wire.Row]:
-    return wire.map_lines(mapper, lines, counters)
-
-
-def combine_task(lines: Iterable[bytes], counters: wire.Counters) -> Iterator[wire.Row]:
-    return wire.reduce_lines(combiner, lines, counters)
+    """The mapper, with each author's observations reduced to the latest inside the task."""
+    return wire.combine_in_memory(wire.map_lines(mapper, lines, counters), {"author": max})
 
 
 def reduce_task(lines: Iterable[bytes], counters: wire.Counters) -> Iterator[wire.Row]:
     return aggregate.combine_within_task(wire.reduce_lines(reducer, lines, counters))
 
 
+TASKS = {"map": map_task, "reduce": reduce_task}  # the roles steps.json names: python3 dedup.py <role>
+
 if __name__ == "__main__":
-    raise SystemExit(wire.main({"map": map_task, "combine": combine_task, "reduce": reduce_task}))
+    raise SystemExit(wire.main(TASKS))

@@ -39,6 +39,7 @@ Row = tuple[Key, Any]
 Counters = Counter  # (group, name) -> n
 Mapper = Callable[[bytes, Counters], Iterable[Row]]
 Reducer = Callable[[Key, Iterator[Any], Counters], Iterable[Row]]
+Task = Callable[[Iterable[bytes], Counters], Iterable[Row]]  # one Streaming process: lines in, rows out
 
 _NEEDS_ESCAPE = re.compile("[\x00-\x1f%]")
 _ESCAPE = re.compile("%([0-9A-F]{2})")
@@ -96,6 +97,30 @@ def reduce_lines(reducer: Reducer, lines: Iterable[bytes], counters: Counters) -
         yield from reducer(key, values, counters)
 
 
+def combine_in_memory(
+    rows: Iterable[Row], merges: dict[str, Callable[[Any, Any], Any]], max_keys: int = 200_000
+) -> Iterator[Row]:
+    """In-task combining: merge rows of equal key in a dict, flushed every `max_keys` keys.
+
+    `merges` maps a row kind (the first key field) to an associative, commutative merge of
+    two values; rows of other kinds pass straight through. Flushing early only costs a
+    little more output, which the next merge (combiner or reducer) adds up.
+    """
+    pending: dict[Key, Any] = {}
+    for key, value in rows:
+        merge = merges.get(key[0])
+        if merge is None:
+            yield key, value
+        elif key in pending:
+            pending[key] = merge(pending[key], value)
+        else:
+            if len(pending) >= max_keys:
+                yield from pending.items()
+                pending.clear()
+            pending[key] = value
+    yield from pending.items()
+
+
 def report_counters(counters: Counters, stderr: TextIO) -> None:
     for (group, name), n in sorted(counters.items()):
         stderr.write(f"reporter:counter:{group},{name},{n}\n")
@@ -115,9 +140,6 @@ def stream(rows: Iterable[Row], out: BinaryIO) -> None:
     for key, value in rows:
         emit(write(key, value))
     out.flush()
-
-
-Task = Callable[[Iterable[bytes], Counters], Iterable[Row]]
 
 
 def main(tasks: dict[str, Task], argv: list[str] | None = None) -> int:
