@@ -1,0 +1,325 @@
+"""Run the Streaming job without Hadoop: the same scripts, map -> sort -> combine -> reduce.
+
+Mirrors what Hadoop Streaming does with each step of jobs/steps.json, in worker processes:
+
+- inputs are cut into splits: plain files by byte range on line boundaries (a line belongs
+  to the split holding its first byte, as with Hadoop's LineRecordReader), a gzip file as a
+  whole (gzip cannot be split), a JSON array file (an API page) converted to lines first;
+- a map task pipes its split through the mapper, partitions the output by a hash of the key,
+  sorts each partition by bytes, pipes it through the combiner and writes one sorted run
+  per partition;
+- a reduce task merges its runs from every map task and pipes them through the reducer
+  into its part file, which the next step reads like any other input.
+
+Sorting whole lines equals Hadoop's sort on the key bytes here, because the wire format
+guarantees the tab ending a key is the smallest byte of a row (see jobs/wire.py).
+Counters reported on the scripts' stderr are summed, as YARN does.
+"""
+
+from __future__ import annotations
+
+import gzip
+import heapq
+import json
+import math
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import IO
+
+from labctl.jobs.definition import JOBS_DIR, Job, Step, load_job, load_script
+
+MAX_SPLIT_BYTES = 64 * 1024 * 1024  # bounds a map task's in-memory sort, like io.sort.mb
+_CHUNK = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class JobFailed(RuntimeError):
+    """A task's script exited with an error; the message carries the end of its stderr."""
+
+
+@dataclass(frozen=True)
+class Split:
+    path: Path
+    start: int = 0
+    end: int | None = None  # None: the whole file, decompressed if gzip
+
+
+@dataclass
+class LocalRun:
+    output: list[Path]  # part files of the last step
+    counters: Counter = field(default_factory=Counter)  # (group, name) -> n, summed over tasks
+    seconds: dict[str, float] = field(default_factory=dict)  # "<step> map" / "<step> reduce" -> wall time
+
+    def lines(self) -> Iterator[bytes]:
+        for part in self.output:
+            with part.open("rb") as rows:
+                yield from rows
+
+
+def input_files(paths: Iterable[Path]) -> list[Path]:
+    """The files named, directories expanded (sorted; hidden and _SUCCESS-like files skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+                )
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"input not found: {path}")
+    return found
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as probe:
+        return probe.read(2) == _GZIP_MAGIC
+
+
+def _open(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")
+
+
+def _json_array_lines(path: Path) -> list[bytes] | None:
+    """The elements of a file holding one JSON array, one line each; None for JSON lines."""
+    with _open(path) as source:
+        head = source.read(_CHUNK).lstrip()
+        if not head.startswith(b"["):
+            return None
+        data = head + source.read()
+    try:
+        elements = json.loads(data)
+    except ValueError:  # a JSON-lines file whose first record is an array, or garbage
+        return None
+    if not isinstance(elements, list):
+        return None
+    return [_element_line(element) for element in elements]
+
+
+def _element_line(element: object) -> bytes:
+    line = json.dumps(element, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return line.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): keep it escaped, the line stays valid
+        return json.dumps(element, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def plan_splits(files: Sequence[Path], workdir: Path, split_bytes: int) -> list[Split]:
+    splits: list[Split] = []
+    for number, path in enumerate(files):
+        elements = _json_array_lines(path)
+        if elements is not None:
+            path = workdir / f"array-{number:05d}.jsonl"
+            path.write_bytes(b"".join(elements))
+        elif _is_gzip(path):
+            splits.append(Split(path))
+            continue
+        size = path.stat().st_size
+        splits.extend(Split(path, start, min(start + split_bytes, size)) for start in range(0, size, split_bytes))
+        if size == 0:
+            splits.append(Split(path, 0, 0))
+    return splits
+
+
+def read_split(split: Split) -> Iterator[bytes]:
+    """The bytes of the lines whose first byte lies in the split."""
+    if split.end is None:
+        with _open(split.path) as source:
+            yield from iter(lambda: source.read(_CHUNK), b"")
+        return
+    with split.path.open("rb") as source:
+        if split.start:
+            # The line holding byte start-1 started in the previous split, which reads it whole.
+            source.seek(split.start - 1)
+            source.readline()
+        remaining, last = split.end - source.tell(), b"\n"
+        while remaining > 0:
+            chunk = source.read(min(_CHUNK, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            last = chunk
+            yield chunk
+        if not last.endswith(b"\n"):
+            yield source.readline()  # the last line starts here and ends in the next split
+
+
+def command(line: str) -> list[str]:
+    """A step's command as argv; python3 is the interpreter running labctl (same stdlib scripts)."""
+    argv = shlex.split(line)
+    return [sys.executable, *argv[1:]] if argv and argv[0] == "python3" else argv
+
+
+def partition(line: bytes, key_fields: int, partitions: int) -> int:
+    end = -1
+    for _ in range(key_fields):
+        end = line.find(b"\t", end + 1)
+        if end < 0:
+            end = len(line) - 1  # fewer fields than key fields: the whole line is the key
+            break
+    return zlib.crc32(line[:end]) % partitions
+
+
+@dataclass(frozen=True)
+class Script:
+    label: str  # names the task in errors: "dedup map 3"
+    command: list[str]
+    cwd: Path  # where -files would land the scripts
+
+
+def _run(script: Script, feed: Iterable[bytes], stdout: IO[bytes] | None = None, consume: Callable[[IO[bytes]], None] | None = None) -> Counter:
+    """Run one script with `feed` on its stdin, its stdout to a file or read by `consume`."""
+    process = subprocess.Popen(
+        script.command,
+        cwd=script.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE if stdout is None else stdout,
+        stderr=subprocess.PIPE,
+    )
+    stderr: list[bytes] = []
+    helpers = [
+        threading.Thread(target=_write_all, args=(process.stdin, feed), daemon=True),
+        threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True),
+    ]
+    for thread in helpers:
+        thread.start()
+    if stdout is None:
+        (consume or _discard)(process.stdout)
+        process.stdout.close()
+    for thread in helpers:
+        thread.join()
+    if process.wait() != 0:
+        tail = b"".join(stderr)[-2000:].decode("utf-8", "replace")
+        raise JobFailed(f"{script.label}: `{shlex.join(script.command)}` exited with {process.returncode}:\n{tail}")
+    return _counters(stderr)
+
+
+def _discard(stream: IO[bytes]) -> None:
+    for _ in stream:
+        pass
+
+
+def _write_all(pipe: IO[bytes], feed: Iterable[bytes]) -> None:
+    try:
+        for chunk in feed:
+            pipe.write(chunk)
+    except BrokenPipeError:
+        pass  # the script died early; its exit status says why
+    finally:
+        try:
+            pipe.close()
+        except BrokenPipeError:
+            pass
+
+
+def _counters(stderr_lines: Iterable[bytes]) -> Counter:
+    wire = load_script("wire")
+    counters: Counter = Counter()
+    for line in stderr_lines:
+        counter = wire.parse_counter(line.decode("utf-8", "replace"))
+        if counter:
+            counters[counter[0]] += counter[1]
+    return counters
+
+
+def map_task(
+    mapper: Script, combiner: Script | None, split: Split, key_fields: int, runs: Sequence[Path]
+) -> Counter:
+    """Map one split into one sorted (and combined) run file per reduce task."""
+    buckets: list[list[bytes]] = [[] for _ in runs]
+
+    def partition_lines(stream: IO[bytes]) -> None:
+        for line in stream:  # iterating a binary stream splits on b"\n" only
+            buckets[partition(line, key_fields, len(buckets))].append(line)
+
+    counters = _run(mapper, read_split(split), consume=partition_lines)
+    for bucket, run in zip(buckets, runs):
+        bucket.sort()
+        if combiner and bucket:
+            combined: list[bytes] = []
+            counters += _run(combiner, bucket, consume=combined.extend)
+            bucket = sorted(combined)
+        run.write_bytes(b"".join(bucket))
+    return counters
+
+
+def reduce_task(reducer: Script, runs: Sequence[Path], part: Path) -> Counter:
+    """Merge the sorted runs of every map task into the reducer, its output into `part`."""
+    with ExitStack() as stack:
+        sources = [stack.enter_context(run.open("rb")) for run in runs]
+        return _run(reducer, heapq.merge(*sources), stdout=stack.enter_context(part.open("wb")))
+
+
+def _step(
+    pool: ProcessPoolExecutor, step: Step, splits: list[Split], stepdir: Path, jobs_dir: Path, reducers: int, run: LocalRun
+) -> list[Path]:
+    stepdir.mkdir()
+    combiner = Script(f"{step.name} combine", command(step.combiner), jobs_dir) if step.combiner else None
+    runs = [[stepdir / f"map-{m:05d}-run-{r:05d}" for r in range(reducers)] for m in range(len(splits))]
+    started = time.perf_counter()
+    maps = [
+        pool.submit(map_task, Script(f"{step.name} map {m}", command(step.mapper), jobs_dir), combiner, split, step.key_fields, runs[m])
+        for m, split in enumerate(splits)
+    ]
+    for future in maps:
+        run.counters += future.result()
+    run.seconds[f"{step.name} map"] = time.perf_counter() - started
+    started = time.perf_counter()
+    parts = [stepdir / f"part-{r:05d}" for r in range(reducers)]
+    reduces = [
+        pool.submit(reduce_task, Script(f"{step.name} reduce {r}", command(step.reducer), jobs_dir), [task[r] for task in runs], part)
+        for r, part in enumerate(parts)
+    ]
+    for future in reduces:
+        run.counters += future.result()
+    run.seconds[f"{step.name} reduce"] = time.perf_counter() - started
+    return parts
+
+
+def run_local(
+    inputs: Sequence[Path],
+    workdir: Path,
+    *,
+    workers: int | None = None,
+    split_bytes: int | None = None,
+    jobs_dir: Path = JOBS_DIR,
+    job: Job | None = None,
+) -> LocalRun:
+    """Run every step of the job over `inputs` in `workdir` (which must exist and be empty).
+
+    `workers` processes run the tasks, and each step has that many reduce tasks. Plain
+    inputs are cut into splits of `split_bytes` (default: enough splits to keep every
+    worker busy, at most MAX_SPLIT_BYTES each).
+    """
+    job = job or load_job(jobs_dir)
+    workers = max(1, workers or os.cpu_count() or 1)
+    files = input_files(inputs)
+    if split_bytes is None:
+        total = sum(path.stat().st_size for path in files)
+        split_bytes = min(MAX_SPLIT_BYTES, max(1, math.ceil(total / workers)))
+    run = LocalRun(output=[])
+    started = time.perf_counter()
+    # spawn, not fork: the tasks start threads, and a forked copy of a threaded parent is fragile.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        splits = plan_splits(files, workdir, split_bytes)
+        for step in job.steps:
+            run.output = _step(pool, step, splits, workdir / step.name, jobs_dir, workers, run)
+            splits = plan_splits(run.output, workdir, split_bytes)
+    run.seconds["total"] = time.perf_counter() - started
+    return run

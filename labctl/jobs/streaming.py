@@ -1,0 +1,80 @@
+"""The `hadoop jar hadoop-streaming.jar ...` command line of each step (Hadoop 3.4).
+
+Pure: the caller runs it (in the lab's client container) and chains the steps, passing
+each step's output directory as the next step's input.
+
+Choices carried by the command line:
+- ``stream.num.map.output.key.fields=2``: every row's key is (kind, name), the rest its
+  value. The default HashPartitioner over that key is what the reducers need: no reducer
+  depends on the order of its values (they merge with max and sum), so there is no
+  secondary sort and no KeyFieldBasedPartitioner.
+- map output compressed with DefaultCodec (zlib, always available to the NodeManagers).
+- reducers from the input size: one per `bytes_per_reducer`, between 1 and `max_reducers`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+
+from labctl.jobs.definition import Job
+
+DEFAULT_BYTES_PER_REDUCER = 256 * 1024 * 1024
+DEFAULT_MAX_REDUCERS = 4
+
+
+def reducers_for(input_bytes: int, bytes_per_reducer: int = DEFAULT_BYTES_PER_REDUCER, max_reducers: int = DEFAULT_MAX_REDUCERS) -> int:
+    if input_bytes < 0 or bytes_per_reducer <= 0 or max_reducers < 1:
+        raise ValueError(
+            f"need input_bytes >= 0, bytes_per_reducer > 0, max_reducers >= 1 "
+            f"(got {input_bytes}, {bytes_per_reducer}, {max_reducers})"
+        )
+    return max(1, min(max_reducers, math.ceil(input_bytes / bytes_per_reducer)))
+
+
+def streaming_argv(
+    job: Job,
+    step_number: int,
+    *,
+    streaming_jar: str,
+    jobs_dir: str,
+    inputs: Sequence[str],
+    output: str,
+    input_bytes: int,
+    hadoop: str = "hadoop",
+    bytes_per_reducer: int = DEFAULT_BYTES_PER_REDUCER,
+    max_reducers: int = DEFAULT_MAX_REDUCERS,
+    properties: Mapping[str, str] | None = None,
+) -> list[str]:
+    """argv submitting step `step_number` (0-based) of `job`.
+
+    `jobs_dir` is where the job's files are on the machine running `hadoop` (they are
+    shipped with -files); `inputs` and `output` are HDFS paths; `properties` add or
+    override -D settings (e.g. memory sizes).
+    """
+    if not 0 <= step_number < len(job.steps):
+        raise ValueError(f"step {step_number} does not exist: {job.name} has {len(job.steps)} steps")
+    if not inputs:
+        raise ValueError("a Streaming step needs at least one input path")
+    step = job.steps[step_number]
+    settings = {
+        "mapreduce.job.name": f"{job.name} {step_number + 1}/{len(job.steps)} {step.name}",
+        "mapreduce.job.reduces": str(reducers_for(input_bytes, bytes_per_reducer, max_reducers)),
+        "mapreduce.map.output.compress": "true",
+        "mapreduce.map.output.compress.codec": "org.apache.hadoop.io.compress.DefaultCodec",
+        "stream.num.map.output.key.fields": str(step.key_fields),
+        **(properties or {}),
+    }
+    argv = [hadoop, "jar", streaming_jar]
+    for name, value in settings.items():
+        argv += ["-D", f"{name}={value}"]
+    argv += ["-files", ",".join(str(PurePosixPath(jobs_dir) / name) for name in job.files)]
+    argv += ["-mapper", step.mapper]
+    if step.combiner:
+        argv += ["-combiner", step.combiner]
+    argv += ["-reducer", step.reducer]
+    for path in inputs:
+        argv += ["-input", path]
+    argv += ["-output", output]
+    return argv
