@@ -1,0 +1,93 @@
+"""The Hadoop Streaming command line of each step (labctl/jobs/streaming.py)."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from labctl.jobs.definition import JOBS_DIR, load_job
+from labctl.jobs.streaming import DEFAULT_BYTES_PER_REDUCER as PER, reducers_for, streaming_argv
+
+JOB = load_job()
+
+
+def argv_for(step_number: int, **overrides) -> list[str]:
+    arguments = dict(
+        streaming_jar="/opt/hadoop/share/hadoop/tools/lib/hadoop-streaming-3.4.1.jar",
+        jobs_dir="/opt/lab/jobs",
+        inputs=["/lake/raw/statuses/2024-05-01", "/lake/raw/statuses/2024-05-02"],
+        output="/lake/tmp/run-1/dedup",
+        input_bytes=3 * PER // 2,
+    )
+    return streaming_argv(JOB, step_number, **{**arguments, **overrides})
+
+
+def options(argv: list[str], flag: str) -> list[str]:
+    return [argv[i + 1] for i, arg in enumerate(argv) if arg == flag]
+
+
+def test_generic_options_come_before_streaming_options():
+    argv = argv_for(0)
+    assert argv[:3] == ["hadoop", "jar", "/opt/hadoop/share/hadoop/tools/lib/hadoop-streaming-3.4.1.jar"]
+    assert max(i for i, a in enumerate(argv) if a in ("-D", "-files")) < argv.index("-mapper")
+
+
+def test_settings():
+    settings = dict(d.split("=", 1) for d in options(argv_for(0), "-D"))
+    assert settings["mapreduce.job.name"] == f"{JOB.name} 1/{len(JOB.steps)} {JOB.steps[0].name}"
+    assert settings["mapreduce.job.reduces"] == "2"
+    assert settings["mapreduce.map.output.compress"] == "true"
+    assert settings["mapreduce.map.output.compress.codec"] == "org.apache.hadoop.io.compress.DefaultCodec"
+    assert settings["stream.num.map.output.key.fields"] == str(JOB.steps[0].key_fields)
+
+
+@pytest.mark.parametrize("number", range(len(JOB.steps)))
+def test_each_step_runs_its_scripts(number):
+    step, argv = JOB.steps[number], argv_for(number)
+    assert options(argv, "-mapper") == [step.mapper]
+    assert options(argv, "-combiner") == ([step.combiner] if step.combiner else [])
+    assert options(argv, "-reducer") == [step.reducer]
+    assert options(argv, "-input") == ["/lake/raw/statuses/2024-05-01", "/lake/raw/statuses/2024-05-02"]
+    assert options(argv, "-output") == ["/lake/tmp/run-1/dedup"]
+    assert options(argv, "-files") == [",".join(f"/opt/lab/jobs/{name}" for name in JOB.files)]
+
+
+def test_shipped_files_cover_every_script_and_sibling_import():
+    shipped = set(JOB.files)
+    commands = [c for step in JOB.steps for c in (step.mapper, step.combiner, step.reducer) if c and c != "cat"]
+    assert {command.split()[1] for command in commands} <= shipped
+    for name in shipped:
+        tree = ast.parse((JOBS_DIR / name).read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        siblings = {f"{module}.py" for module in imported if (JOBS_DIR / f"{module}.py").exists()}
+        assert siblings <= shipped, f"{name} imports {siblings - shipped}, which -files does not ship"
+
+
+@pytest.mark.parametrize(
+    ("input_bytes", "expected"),
+    [(0, 1), (1, 1), (PER, 1), (PER + 1, 2), (3 * PER, 3), (100 * PER, 4)],
+)
+def test_reducers_from_input_size(input_bytes, expected):
+    assert reducers_for(input_bytes) == expected
+
+
+def test_reducer_bounds_and_overrides():
+    assert reducers_for(10 * PER, max_reducers=8) == 8
+    assert reducers_for(10, bytes_per_reducer=3) == 4
+    settings = dict(d.split("=", 1) for d in options(argv_for(0, properties={"mapreduce.job.reduces": "7", "x.y": "z"}), "-D"))
+    assert settings["mapreduce.job.reduces"] == "7" and settings["x.y"] == "z"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [dict(input_bytes=-1), dict(inputs=[]), dict(bytes_per_reducer=0), dict(max_reducers=0)],
+)
+def test_invalid_arguments(bad):
+    with pytest.raises(ValueError):
+        argv_for(0, **bad)
+
+
+def test_unknown_step():
+    with pytest.raises(ValueError, match="does not exist"):
+        argv_for(len(JOB.steps))
