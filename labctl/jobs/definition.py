@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -27,6 +27,10 @@ class Job:
     name: str
     files: tuple[str, ...]  # what -files ships: the scripts and the modules they import
     steps: tuple[Step, ...]
+    # For every script. YARN localises each -files entry in its own cache directory and
+    # links it into the task's working directory; Python puts the *resolved* directory of
+    # the script on sys.path, so sibling imports need PYTHONPATH=. (the working directory).
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 def load_job(jobs_dir: Path = JOBS_DIR) -> Job:
@@ -36,6 +40,7 @@ def load_job(jobs_dir: Path = JOBS_DIR) -> Job:
         return Job(
             name=data["job"],
             files=tuple(data["files"]),
+            environment={str(k): str(v) for k, v in data.get("environment", {}).items()},
             steps=tuple(
                 Step(
                     name=step["name"],

@@ -105,7 +105,7 @@ def _json_array_lines(path: Path) -> list[bytes] | None:
         data = head + source.read()
     try:
         elements = json.loads(data)
-    except ValueError:  # a JSON-lines file whose first record is an array, or garbage
+    except (ValueError, RecursionError):  # a JSON-lines file whose first record is an array, or garbage
         return None
     if not isinstance(elements, list):
         return None
@@ -121,6 +121,7 @@ def _element_line(element: object) -> bytes:
 
 
 def plan_splits(files: Sequence[Path], workdir: Path, split_bytes: int) -> list[Split]:
+    """Splits of the raw inputs; JSON array files are first written out as lines in `workdir`."""
     splits: list[Split] = []
     for number, path in enumerate(files):
         elements = _json_array_lines(path)
@@ -130,11 +131,13 @@ def plan_splits(files: Sequence[Path], workdir: Path, split_bytes: int) -> list[
         elif _is_gzip(path):
             splits.append(Split(path))
             continue
-        size = path.stat().st_size
-        splits.extend(Split(path, start, min(start + split_bytes, size)) for start in range(0, size, split_bytes))
-        if size == 0:
-            splits.append(Split(path, 0, 0))
+        splits.extend(byte_splits(path, split_bytes))
     return splits
+
+
+def byte_splits(path: Path, split_bytes: int) -> list[Split]:
+    size = path.stat().st_size
+    return [Split(path, start, min(start + split_bytes, size)) for start in range(0, size, split_bytes)] or [Split(path, 0, 0)]
 
 
 def read_split(split: Split) -> Iterator[bytes]:
@@ -181,6 +184,7 @@ class Script:
     label: str  # names the task in errors: "dedup map 3"
     command: list[str]
     cwd: Path  # where -files would land the scripts
+    environment: dict[str, str] = field(default_factory=dict)  # as -cmdenv sets it
 
 
 def _run(script: Script, feed: Iterable[bytes], stdout: IO[bytes] | None = None, consume: Callable[[IO[bytes]], None] | None = None) -> Counter:
@@ -188,6 +192,7 @@ def _run(script: Script, feed: Iterable[bytes], stdout: IO[bytes] | None = None,
     process = subprocess.Popen(
         script.command,
         cwd=script.cwd,
+        env={**os.environ, **script.environment},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE if stdout is None else stdout,
         stderr=subprocess.PIPE,
@@ -267,14 +272,17 @@ def reduce_task(reducer: Script, runs: Sequence[Path], part: Path) -> Counter:
 
 
 def _step(
-    pool: ProcessPoolExecutor, step: Step, splits: list[Split], stepdir: Path, jobs_dir: Path, reducers: int, run: LocalRun
+    pool: ProcessPoolExecutor, job: Job, step: Step, splits: list[Split], stepdir: Path, jobs_dir: Path, reducers: int, run: LocalRun
 ) -> list[Path]:
+    def script(role: str, line: str) -> Script:
+        return Script(f"{step.name} {role}", command(line), jobs_dir, job.environment)
+
     stepdir.mkdir()
-    combiner = Script(f"{step.name} combine", command(step.combiner), jobs_dir) if step.combiner else None
+    combiner = script("combine", step.combiner) if step.combiner else None
     runs = [[stepdir / f"map-{m:05d}-run-{r:05d}" for r in range(reducers)] for m in range(len(splits))]
     started = time.perf_counter()
     maps = [
-        pool.submit(map_task, Script(f"{step.name} map {m}", command(step.mapper), jobs_dir), combiner, split, step.key_fields, runs[m])
+        pool.submit(map_task, script(f"map {m}", step.mapper), combiner, split, step.key_fields, runs[m])
         for m, split in enumerate(splits)
     ]
     for future in maps:
@@ -283,7 +291,7 @@ def _step(
     started = time.perf_counter()
     parts = [stepdir / f"part-{r:05d}" for r in range(reducers)]
     reduces = [
-        pool.submit(reduce_task, Script(f"{step.name} reduce {r}", command(step.reducer), jobs_dir), [task[r] for task in runs], part)
+        pool.submit(reduce_task, script(f"reduce {r}", step.reducer), [task[r] for task in runs], part)
         for r, part in enumerate(parts)
     ]
     for future in reduces:
@@ -310,16 +318,18 @@ def run_local(
     job = job or load_job(jobs_dir)
     workers = max(1, workers or os.cpu_count() or 1)
     files = input_files(inputs)
+    if not files:
+        raise ValueError(f"no input files in {', '.join(map(str, inputs)) or 'the arguments'}")
     if split_bytes is None:
         total = sum(path.stat().st_size for path in files)
         split_bytes = min(MAX_SPLIT_BYTES, max(1, math.ceil(total / workers)))
     run = LocalRun(output=[])
     started = time.perf_counter()
-    # spawn, not fork: the tasks start threads, and a forked copy of a threaded parent is fragile.
+    # spawn, not fork: forking a process that runs threads is unsafe, and labctl's callers may.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         splits = plan_splits(files, workdir, split_bytes)
         for step in job.steps:
-            run.output = _step(pool, step, splits, workdir / step.name, jobs_dir, workers, run)
-            splits = plan_splits(run.output, workdir, split_bytes)
+            run.output = _step(pool, job, step, splits, workdir / step.name, jobs_dir, workers, run)
+            splits = [split for part in run.output for split in byte_splits(part, split_bytes)]
     run.seconds["total"] = time.perf_counter() - started
     return run

@@ -9,6 +9,7 @@ Choices carried by the command line:
   depends on the order of its values (they merge with max and sum), so there is no
   secondary sort and no KeyFieldBasedPartitioner.
 - map output compressed with DefaultCodec (zlib, always available to the NodeManagers).
+- ``-cmdenv`` for the job's environment (PYTHONPATH=.: see definition.Job).
 - reducers from the input size: one per `bytes_per_reducer`, between 1 and `max_reducers`.
 """
 
@@ -70,6 +71,8 @@ def streaming_argv(
     for name, value in settings.items():
         argv += ["-D", f"{name}={value}"]
     argv += ["-files", ",".join(str(PurePosixPath(jobs_dir) / name) for name in job.files)]
+    for name, value in job.environment.items():
+        argv += ["-cmdenv", f"{name}={value}"]
     argv += ["-mapper", step.mapper]
     if step.combiner:
         argv += ["-combiner", step.combiner]

@@ -130,5 +130,12 @@ def test_input_files_expand_directories_and_skip_hidden_and_markers(tmp_path):
         input_files([tmp_path / "missing"])
 
 
+def test_no_input_files_is_an_error(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "_SUCCESS").write_bytes(b"")
+    with pytest.raises(ValueError, match="no input files in .*in"):
+        run_local([tmp_path / "in"], tmp_path, workers=1)
+
+
 def test_jobs_dir_is_the_repository_jobs_folder():
     assert (JOBS_DIR / "steps.json").is_file()

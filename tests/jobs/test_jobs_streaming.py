@@ -91,3 +91,27 @@ def test_invalid_arguments(bad):
 def test_unknown_step():
     with pytest.raises(ValueError, match="does not exist"):
         argv_for(len(JOB.steps))
+
+
+def test_scripts_import_their_siblings_in_yarns_file_layout(tmp_path):
+    """YARN links each -files entry from its own cache directory into the task's directory."""
+    import os
+    import subprocess
+    import sys
+
+    container = tmp_path / "container"
+    container.mkdir()
+    for number, name in enumerate(JOB.files):
+        cache = tmp_path / "filecache" / str(number)
+        cache.mkdir(parents=True)
+        (cache / name).write_bytes((JOBS_DIR / name).read_bytes())
+        (container / name).symlink_to(cache / name)
+    argv = argv_for(0)
+    environment = dict(pair.split("=", 1) for pair in options(argv, "-cmdenv"))
+    raw = b'{"id": "1", "account": {"acct": "a@b.example"}}\n'
+    script = options(argv, "-mapper")[0].split()
+    run = subprocess.run(
+        [sys.executable, *script[1:]], cwd=container, input=raw, capture_output=True, env={**os.environ, **environment}
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.startswith(b"status\t1\t")
