@@ -1,0 +1,65 @@
+"""Ownership and permissions per zone, as data: the lead's provisioning applies them on HDFS.
+
+Roles map to HDFS users and groups (simple authentication: the namenode resolves groups):
+- `collector`: the service user that collects and ingests (labctl seed, the DAG's collect
+  task); the only writer of raw data and of the state area.
+- `etl`: the service user the MapReduce jobs run as; reads raw, writes curated and quarantine.
+- group `data-engineers`: may read raw, quarantine and state (debugging ingestion).
+- group `analysts`: may read curated data only. Data engineers are members of it too.
+- students and guests get no HDFS access: they query pseudonymised metrics in HBase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labctl.lake.layout import LakeLayout
+
+COLLECTOR_USER = "collector"
+ETL_USER = "etl"
+ADMIN_USER = "hdfs"
+ENGINEERS_GROUP = "data-engineers"
+ANALYSTS_GROUP = "analysts"
+ADMINS_GROUP = "supergroup"  # HDFS's default superuser group
+
+
+@dataclass(frozen=True)
+class ZoneAccess:
+    zone: str
+    path: str
+    owner: str
+    group: str
+    mode: int
+    readers: str
+    writers: str
+
+    @property
+    def mode_octal(self) -> str:
+        return f"{self.mode:04o}"
+
+
+def zone_access(layout: LakeLayout = LakeLayout()) -> tuple[ZoneAccess, ...]:
+    return (
+        ZoneAccess("root", layout.root, ADMIN_USER, ADMINS_GROUP, 0o755,
+                   "everyone may traverse", "lab administrators"),
+        ZoneAccess("raw", layout.raw_zone, COLLECTOR_USER, ENGINEERS_GROUP, 0o750,
+                   "collector, data engineers, etl (member of data-engineers)", "collector only"),
+        ZoneAccess("curated", layout.curated_zone, ETL_USER, ANALYSTS_GROUP, 0o750,
+                   "analysts and data engineers", "etl only"),
+        ZoneAccess("quarantine", layout.quarantine_zone, ETL_USER, ENGINEERS_GROUP, 0o750,
+                   "data engineers", "etl only"),
+        ZoneAccess("state", layout.state_zone, COLLECTOR_USER, ENGINEERS_GROUP, 0o750,
+                   "data engineers", "collector only"),
+        ZoneAccess("tmp", layout.tmp_zone, COLLECTOR_USER, ENGINEERS_GROUP, 0o700,
+                   "collector only", "collector only"),
+    )
+
+
+def hdfs_commands(layout: LakeLayout = LakeLayout()) -> list[list[str]]:
+    """`hdfs dfs` argv lists that create the zones and apply the table above (run as hdfs)."""
+    commands: list[list[str]] = []
+    for access in zone_access(layout):
+        commands.append(["hdfs", "dfs", "-mkdir", "-p", access.path])
+        commands.append(["hdfs", "dfs", "-chown", f"{access.owner}:{access.group}", access.path])
+        commands.append(["hdfs", "dfs", "-chmod", access.mode_octal, access.path])
+    return commands
