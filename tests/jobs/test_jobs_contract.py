@@ -237,6 +237,8 @@ def test_handle_of_unhashable_or_odd_values():
         ('<a\nhref="https://x.example/?a=1&amp;b=2&#38;c=3">t</a>', [("https://x.example/?a=1&b=2&c=3", "")]),
         ('<abbr href="https://x.example/">no</abbr><area href="https://y.example/">', []),
         ("<a>no href</a><a name=x>none</a>", []),
+        ('<!-- <a href="https://hidden.example/">x</a> --><a href="https://shown.example/">y</a>', [("https://shown.example/", "")]),
+        ('<p>x</p><!-- <a href="https://unclosed.example/">', []),
     ],
 )
 def test_anchors(content, expected):
