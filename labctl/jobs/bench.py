@@ -2,8 +2,9 @@
 
     python -m labctl.jobs.bench --statuses 100000 [--workers 2] [--json]
 
-Generates statuses (JSON lines, with boosts, duplicates and a few malformed lines), then
-times, on the same input:
+Generates statuses (labctl.seedgen's realistic recording when available, else a small
+inline generator with boosts, duplicates and a few malformed lines), then times, on the
+same input:
 - the local runner (labctl jobs run-local), per step and phase;
 - per step, the single-process pipe ``cat input | mapper | LC_ALL=C sort | reducer``, whole,
   and stage by stage (map to a file, sort it, reduce it) to show where the time goes.
@@ -13,6 +14,7 @@ Both must produce the same metrics; the YARN run is timed separately, on the lab
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -113,10 +115,21 @@ def generate_lines(statuses: int, seed: int = 0) -> Iterator[bytes]:
         yield json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
-def write_input(path: Path, statuses: int, seed: int = 0) -> int:
-    with path.open("wb") as out:
-        out.writelines(generate_lines(statuses, seed))
+def write_input(path: Path, statuses: int, seed: int = 0, generator: str = "inline") -> int:
+    """Write `statuses` lines with the inline generator or labctl.seedgen's realistic profile."""
+    if generator == "seedgen":
+        from labctl.seedgen.config import PROFILES
+        from labctl.seedgen.writer import write_recording
+
+        write_recording(PROFILES["realistic"].replace(statuses=statuses, seed=seed), path, fmt="jsonl")
+    else:
+        with path.open("wb") as out:
+            out.writelines(generate_lines(statuses, seed))
     return path.stat().st_size
+
+
+def default_generator() -> str:
+    return "seedgen" if importlib.util.find_spec("labctl.seedgen") else "inline"
 
 
 def _sort_command() -> list[str]:
@@ -167,11 +180,16 @@ def time_pipe(steps: Sequence[Step], source: Path, workdir: Path) -> dict[str, f
     return seconds
 
 
-def benchmark(statuses: int, workers: int, seed: int = 0, workdir: Path | None = None) -> dict[str, Any]:
+def benchmark(
+    statuses: int, workers: int, seed: int = 0, workdir: Path | None = None, generator: str = "inline"
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="labctl-bench-") as scratch:
         root = workdir or Path(scratch)
+        root.mkdir(parents=True, exist_ok=True)
         source = root / "statuses.jsonl"
-        input_bytes = write_input(source, statuses, seed)
+        started = time.perf_counter()
+        input_bytes = write_input(source, statuses, seed, generator)
+        generated = time.perf_counter() - started
         local_dir = root / "local"
         shutil.rmtree(local_dir, ignore_errors=True)
         local_dir.mkdir(parents=True)
@@ -185,6 +203,8 @@ def benchmark(statuses: int, workers: int, seed: int = 0, workdir: Path | None =
             same = metrics_from_output(rows) == metrics_from_output(local.lines())
     return {
         "statuses": statuses,
+        "generator": generator,
+        "generate_seconds": generated,
         "input_bytes": input_bytes,
         "workers": workers,
         "cpus": os.cpu_count(),
@@ -198,7 +218,10 @@ def benchmark(statuses: int, workers: int, seed: int = 0, workdir: Path | None =
 def report(result: dict[str, Any]) -> Table:
     n = result["statuses"]
     table = Table(
-        title=f"{n:,} statuses ({result['input_bytes'] / 1e6:,.0f} MB), {result['workers']} workers, {result['cpus']} CPUs",
+        title=(
+            f"{n:,} statuses ({result['generator']}, {result['input_bytes'] / 1e6:,.0f} MB), "
+            f"{result['workers']} workers, {result['cpus']} CPUs"
+        ),
         caption=f"same metrics from both: {result['same_metrics']}",
     )
     for column in ("run", "phase", "seconds", "statuses/s"):
@@ -215,12 +238,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--statuses", type=int, required=True, help="how many statuses to generate")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local runner processes")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--generator",
+        choices=("seedgen", "inline"),
+        default=default_generator(),
+        help="labctl.seedgen's realistic recording (default when installed) or this module's small generator",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the input and outputs here (default: a temporary directory)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.statuses < 1 or args.workers < 1:
         parser.error("--statuses and --workers must be at least 1")
-    result = benchmark(args.statuses, args.workers, args.seed, args.workdir)
+    result = benchmark(args.statuses, args.workers, args.seed, args.workdir, args.generator)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
