@@ -20,7 +20,8 @@ down in docs/metrics.md, and these readings of its own:
   array file, each element a record.
 - A record is valid when it is a JSON object whose `id` is a non-empty string
   or an integer and whose `account` is an object; NaN and Infinity are not
-  JSON. A boost whose embedded `reblog` fails the same test is malformed.
+  JSON. A boost whose embedded `reblog` fails the same test is malformed;
+  boosts of boosts are unwrapped level by level, each level a boost.
 - The de-duplication key is `uri` when it is a non-empty string, else `id`.
   Fields other than the three counters come from the copy with the latest
   `edited_at` (the first copy read, among equals).
@@ -125,10 +126,11 @@ def _is_status(record: Any) -> bool:
 
 
 def _is_valid(record: Any) -> bool:
+    """A valid status, and so is every status it boosts (Mastodon never nests boosts, but a record might)."""
     if not _is_status(record):
         return False
     reblog = record.get("reblog")
-    return reblog is None or _is_status(reblog)
+    return reblog is None or _is_valid(reblog)
 
 
 # -- small readings of one field -----------------------------------------------------------------
@@ -283,7 +285,7 @@ class _Tally:
         if record is _MALFORMED or not _is_valid(record):
             self.malformed += 1
             return
-        if record.get("reblog") is not None:
+        while record.get("reblog") is not None:
             self.boosts.add(_dedup_key(record))
             self._saw_author(record)
             record = record["reblog"]
@@ -331,14 +333,14 @@ def _read_status(status: dict) -> _Status:
         favourites=_count(status.get("favourites_count")),
         language=_language(status),
         has_media=bool(attachments),
-        media_types=tuple(_media_type(a) for a in attachments if isinstance(a, dict)),
+        media_types=tuple(_media_type(a) for a in attachments),
         urls=_distinct(url for url, _ in links),
         domains=_distinct(domain for _, domain in links),
-        tags=_distinct(t["name"].lower() for t in _list(status.get("tags")) if _has_str(t, "name")),
+        tags=_distinct(t["name"].lower() for t in _list(status.get("tags")) if _has_text(t, "name")),
         mentions=_distinct(
-            handle(m["acct"], m.get("url")) for m in _list(status.get("mentions")) if _has_str(m, "acct")
+            handle(m["acct"], m.get("url")) for m in _list(status.get("mentions")) if _has_text(m, "acct")
         ),
-        emojis=_distinct(e["shortcode"] for e in _list(status.get("emojis")) if _has_str(e, "shortcode")),
+        emojis=_distinct(e["shortcode"] for e in _list(status.get("emojis")) if _has_text(e, "shortcode")),
     )
 
 
@@ -352,12 +354,13 @@ def _distinct(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def _has_str(item: Any, key: str) -> bool:
-    return isinstance(item, dict) and isinstance(item.get(key), str)
+def _has_text(item: Any, key: str) -> bool:
+    """Whether `item` is an object whose `key` is a non-empty string (nameless tags etc. are ignored)."""
+    return isinstance(item, dict) and isinstance(item.get(key), str) and item[key] != ""
 
 
-def _media_type(attachment: dict) -> str:
-    kind = attachment.get("type")
+def _media_type(attachment: Any) -> str:
+    kind = attachment.get("type") if isinstance(attachment, dict) else None
     return kind if isinstance(kind, str) and kind else "unknown"
 
 

@@ -285,6 +285,36 @@ def test_media_counts_statuses_with_media_and_attachments_by_type():
     assert result["media_types"] == {"image": 2, "video": 1}
 
 
+def test_attachments_that_are_not_objects_or_have_no_type_count_as_unknown():
+    result = run(status(1, ann, media_attachments=["x", {"id": "2"}, {"id": "3", "type": ""}, {"type": "audio"}]))
+    assert result["media_types"] == {"unknown": 3, "audio": 1}
+    assert result["totals"]["statuses_with_media"] == 1
+
+
+def test_nameless_tags_mentions_and_emojis_are_ignored():
+    result = run(
+        status(
+            1, ann,
+            tags=[{"name": ""}, {"url": "x"}, "Rust", {"name": "ok"}],
+            mentions=[{"acct": "", "url": "https://town.example/@x"}, {"username": "y"}],
+            emojis=[{"shortcode": ""}, {"url": "x"}, {"shortcode": "blob"}],
+        )
+    )  # fmt: skip
+    assert (result["tags"], result["mentions"], result["emojis"]) == ({"ok": 1}, {}, {"blob": 1})
+
+
+def test_a_boost_of_a_boost_unwraps_level_by_level():
+    inner = boost(2, bo, status(1, ann))
+    result = run(boost(3, account("cy"), inner))
+    assert result["totals"]["boosts"] == 2 and result["totals"]["statuses"] == 1
+    assert result["totals"]["accounts"] == 3
+    assert run(boost(3, account("cy"), boost(2, bo, {"id": "1"})))["totals"]["malformed"] == 1
+
+
+def test_anchors_inside_html_comments_are_not_links():
+    assert external_links('<p><!-- <a href="https://hidden.example/">x</a> --></p>') == []
+
+
 def test_tags_are_lower_cased_and_counted_once_per_status():
     result = run(
         status(1, ann, tags=[{"name": "Rust"}, {"name": "rust"}, {"name": "Fediverse"}]),
