@@ -1,0 +1,127 @@
+"""Ingest files of statuses into the raw zone (what `labctl seed --file` runs).
+
+The same policy, minimisation and batching as the collector apply to every line that is a
+JSON object; any other line is passed through unchanged and counted as `unparsed`, so the
+jobs see, and count, exactly the malformed records the file had.
+
+Ingestion is idempotent per file content: the file's sha256 names its checkpoint, whose
+position is the number of records already committed. A second run of a fully ingested file
+does nothing; a run after a crash resumes after the last committed batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labctl.collect.errors import CollectError
+from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter
+from labctl.collect.records import iter_raw_records
+from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser
+from labctl.governance.policy import IngestionPolicy
+from labctl.lake.checkpoints import CheckpointStore
+from labctl.lake.fs import FileSystem
+from labctl.lake.layout import LakeLayout
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INSTANCE = "files"
+DEFAULT_TIMELINE = "import"
+
+
+@dataclass
+class FileResult:
+    path: str
+    sha256: str
+    state: str  # "ingested", "resumed" or "already-ingested"
+    records: int = 0  # records read this run (after any resume point)
+    written: int = 0
+    unparsed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    batches: list[str] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest_files(
+    paths: Sequence[Path | str],
+    fs: FileSystem,
+    layout: LakeLayout = LakeLayout(),
+    *,
+    instance: str = DEFAULT_INSTANCE,
+    timeline: str = DEFAULT_TIMELINE,
+    include_noindex: bool = False,
+    policy: IngestionPolicy | None = None,
+    minimiser: Minimiser = DEFAULT_MINIMISER,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    force: bool = False,
+) -> list[FileResult]:
+    """Ingest each file (JSON lines or a JSON array, gzip or not) into the raw zone.
+
+    `force` ingests a file again even when its content was ingested before (duplicates!).
+    """
+    files = [Path(p) for p in paths]
+    for path in files:
+        if not path.is_file():
+            raise CollectError(f"no such file: {path}", hint="give files of Mastodon statuses (JSON lines or arrays)")
+    policy = policy or IngestionPolicy.default(include_noindex=include_noindex)
+    return [
+        _ingest_one(path, fs, layout, instance=instance, timeline=timeline, policy=policy,
+                    minimiser=minimiser, batch_size=batch_size, force=force)
+        for path in files
+    ]
+
+
+def _ingest_one(
+    path: Path,
+    fs: FileSystem,
+    layout: LakeLayout,
+    *,
+    instance: str,
+    timeline: str,
+    policy: IngestionPolicy,
+    minimiser: Minimiser,
+    batch_size: int,
+    force: bool,
+) -> FileResult:
+    sha = file_sha256(path)
+    state_dir = layout.file_ingest_dir(sha)
+    store = CheckpointStore(fs, layout)
+    checkpoint = store.load(state_dir)
+    if checkpoint and checkpoint.complete and not force:
+        log.info("%s: already ingested (sha256 %s); nothing to do", path, sha[:12])
+        return FileResult(str(path), sha, "already-ingested")
+    if force:
+        checkpoint = None
+    done = int(checkpoint.position or 0) if checkpoint else 0
+    writer = BatchWriter(
+        fs, layout, instance=instance, timeline=timeline, state_dir=state_dir, checkpoint=checkpoint,
+        policy=policy, minimiser=minimiser, batch_size=batch_size,
+        source={"kind": "file", "path": str(path), "name": path.name, "sha256": sha},
+    )
+    result = FileResult(str(path), sha, "resumed" if done else "ingested")
+    for number, record in enumerate(iter_raw_records(path), start=1):
+        if number <= done:
+            continue
+        result.records += 1
+        if record.status is None:
+            writer.add_unparsed(record.line, str(number))
+        else:
+            writer.add_status(record.status, str(number))
+    writer.flush(complete=True)
+    totals = writer.totals
+    result.written, result.unparsed = totals.written, totals.unparsed
+    result.skipped = dict(totals.skipped)
+    result.batches = [m.data_path for m in totals.batches]
+    log.info("%s: %d records, %d written (%d unparsed), skipped %s, %d batches",
+             path, result.records, result.written, result.unparsed, result.skipped or "none", len(result.batches))
+    return result

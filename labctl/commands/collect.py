@@ -1,0 +1,292 @@
+"""Collection commands: collect, ingest, record, token check, lake (and lake prune).
+
+Add to the main app without a name (`app.add_typer(collect.app)`) to get `labctl record`,
+`labctl token check`, `labctl lake`, `labctl collect` and `labctl ingest`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from labctl.collect.access import ALL_TIMELINES, AccessReport, check_access
+from labctl.collect.client import ClientOptions, MastodonClient
+from labctl.collect.collector import CollectOptions, collect_timeline
+from labctl.collect.files import DEFAULT_INSTANCE, DEFAULT_TIMELINE, ingest_files
+from labctl.collect.pipeline import DEFAULT_BATCH_SIZE
+from labctl.collect.recording import record_timeline
+from labctl.collect.timelines import Timeline
+from labctl.collect.token import TOKEN_ENV, TOKEN_FILE_ENV, load_token
+from labctl.core.errors import LabError
+from labctl.lake.catalog import LakeSummary, describe_lake
+from labctl.lake.fs import FileSystem, open_filesystem
+from labctl.lake.layout import LakeLayout
+from labctl.lake.retention import DEFAULT_KEEP_DAYS, apply_retention
+
+out = Console()
+err = Console(stderr=True)
+
+app = typer.Typer(help="Collect Mastodon statuses into the data lake; recordings; the token; the lake.",
+                  no_args_is_help=True)
+token_app = typer.Typer(help=f"The Mastodon access token ({TOKEN_ENV} or {TOKEN_FILE_ENV}).", no_args_is_help=True)
+lake_app = typer.Typer(help="The data lake: zones, partitions, batches and record counts.",
+                       invoke_without_command=True)
+app.add_typer(token_app, name="token")
+app.add_typer(lake_app, name="lake")
+
+
+def _timeline(value: str | Timeline) -> Timeline:
+    if isinstance(value, Timeline):  # a default value
+        return value
+    try:
+        return Timeline.parse(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+InstanceOption = Annotated[str, typer.Option("--instance", envvar="MASTODON_INSTANCE",
+                                             help="Base URL of the instance, e.g. https://mastodon.social.")]
+TimelineOption = Annotated[Timeline, typer.Option("--timeline", parser=_timeline, metavar="public|local|tag:NAME",
+                                                  help="Which timeline.")]
+LimitOption = Annotated[Optional[int], typer.Option("--limit", min=1,
+                                                    help="At most this many statuses; a first run takes the newest N.")]
+NoindexOption = Annotated[bool, typer.Option("--include-noindex",
+                                             help="Also ingest statuses of authors who set noindex (off by default).")]
+LakeOption = Annotated[str, typer.Option("--lake", envvar="LABCTL_LAKE",
+                                         help="The lake: a local directory, or WebHDFS (http://namenode:9870).")]
+HdfsUserOption = Annotated[str, typer.Option("--hdfs-user", envvar="LABCTL_HDFS_USER",
+                                             help="HDFS user for WebHDFS (simple authentication).")]
+LakeRootOption = Annotated[str, typer.Option("--lake-root", envvar="LABCTL_LAKE_ROOT", help="The lake's root path.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds before a request is abandoned (and retried).")]
+AttemptsOption = Annotated[int, typer.Option("--max-attempts", min=1, help="Attempts per request on network errors.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+DEFAULT_LAKE = "http://localhost:9870"
+
+
+def _fail(exc: LabError) -> typer.Exit:
+    err.print(f"[red]error:[/] {exc.message}", highlight=False)
+    if exc.details:
+        err.print(exc.details, markup=False, highlight=False)
+    if exc.hint:
+        err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _lake(location: str, user: str, root: str) -> tuple[FileSystem, LakeLayout]:
+    try:
+        return open_filesystem(location, user=user), LakeLayout(root)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command()
+def collect(
+    instance: InstanceOption,
+    timeline: TimelineOption = Timeline("public"),
+    limit: LimitOption = None,
+    include_noindex: NoindexOption = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Statuses per raw batch file.")] = DEFAULT_BATCH_SIZE,
+    lake: LakeOption = DEFAULT_LAKE,
+    hdfs_user: HdfsUserOption = "collector",
+    lake_root: LakeRootOption = "/lake",
+    timeout: TimeoutOption = 30.0,
+    max_attempts: AttemptsOption = 6,
+    as_json: JsonOption = False,
+) -> None:
+    """Collect what is new on a timeline into the raw zone (checkpointed: re-runs add only new statuses)."""
+    fs, layout = _lake(lake, hdfs_user, lake_root)
+    options = CollectOptions(limit=limit, include_noindex=include_noindex, batch_size=batch_size,
+                             client=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
+    try:
+        result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options)
+    except LabError as exc:
+        raise _fail(exc) from None
+    summary = {key: value for key, value in asdict(result).items() if key != "access"}
+    summary["statuses_per_second"] = round(result.statuses_per_second, 1)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    out.print(f"[bold]{result.instance}[/] {result.timeline} ({result.mode}): {result.received} received, "
+              f"{result.written} written, skipped {result.skipped or 'none'}, {len(result.batches)} batches, "
+              f"{result.pages} pages in {result.seconds:.1f}s ({result.statuses_per_second:.0f} statuses/s)")
+    out.print(f"checkpoint: {result.position_before or 'none'} → {result.position_after or 'none'}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Statuses files: JSON lines or JSON arrays, gzip or not.")],
+    instance_name: Annotated[str, typer.Option("--as-instance", help="Partition name for the instance.")] = DEFAULT_INSTANCE,
+    timeline_name: Annotated[str, typer.Option("--as-timeline", help="Partition name for the timeline.")] = DEFAULT_TIMELINE,
+    include_noindex: NoindexOption = False,
+    force: Annotated[bool, typer.Option("--force", help="Ingest files again even if already ingested (duplicates).")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Records per raw batch file.")] = DEFAULT_BATCH_SIZE,
+    lake: LakeOption = DEFAULT_LAKE,
+    hdfs_user: HdfsUserOption = "collector",
+    lake_root: LakeRootOption = "/lake",
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest files of statuses into the raw zone (idempotent per file content)."""
+    fs, layout = _lake(lake, hdfs_user, lake_root)
+    try:
+        results = ingest_files(files, fs, layout, instance=instance_name, timeline=timeline_name,
+                               include_noindex=include_noindex, batch_size=batch_size, force=force)
+    except LabError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in results], indent=2))
+        return
+    table = Table(title="Ingested files")
+    for column in ("file", "state", "records", "written", "unparsed", "skipped", "batches"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.path, r.state, str(r.records), str(r.written), str(r.unparsed),
+                      ", ".join(f"{k}: {v}" for k, v in r.skipped.items()) or "0", str(len(r.batches)))
+    out.print(table)
+
+
+@app.command()
+def record(
+    instance: InstanceOption,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many of the newest statuses to record.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Recording to write (gzip JSON lines).")],
+    timeline: TimelineOption = Timeline("public"),
+    include_noindex: NoindexOption = False,
+    timeout: TimeoutOption = 30.0,
+    max_attempts: AttemptsOption = 6,
+) -> None:
+    """Record the newest statuses of a timeline into a file for offline replay (the lake is not touched)."""
+    try:
+        result = record_timeline(instance, timeline, limit, out_path, token=load_token(),
+                                 include_noindex=include_noindex,
+                                 client_options=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
+    except LabError as exc:
+        raise _fail(exc) from None
+    out.print(f"recorded {result.written} statuses (of {result.fetched} fetched, skipped "
+              f"{result.skipped or 'none'}) from {instance} ({result.server_version}) into {result.out}")
+
+
+@token_app.command("check")
+def token_check(
+    instance: InstanceOption,
+    timeline: Annotated[Optional[Timeline], typer.Option("--timeline", parser=_timeline,
+                                                         metavar="public|local|tag:NAME",
+                                                         help="Check one timeline (default: all kinds).")] = None,
+    search: Annotated[bool, typer.Option("--search", help="Also require read:search.")] = False,
+    timeout: TimeoutOption = 30.0,
+    as_json: JsonOption = False,
+) -> None:
+    """The token's scopes and what the instance lets it read. The token itself is never shown."""
+    try:
+        client = MastodonClient(instance, load_token(), ClientOptions(request_timeout=timeout, max_attempts=2))
+        report = check_access(client, [timeline] if timeline else list(ALL_TIMELINES), search=search)
+    except LabError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps({**asdict(report), "problems": report.problems, "ok": report.ok}, indent=2))
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+def _print_report(report: AccessReport) -> None:
+    table = Table(title=f"Access to {report.instance_url}", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("instance", f"{report.domain} (version {report.version or '?'}, {report.instance_api} instance API)")
+    table.add_row("token", "present (not shown)" if report.authenticated else "none: anonymous")
+    for problem in report.token_problems:
+        table.add_row("[red]token problem[/]", problem)
+    if report.authenticated and not report.token_problems:
+        table.add_row("scopes", ", ".join(report.scopes) if report.scopes is not None else "not listed by the server")
+        table.add_row("missing scopes", "[red]" + ", ".join(report.missing_scopes) + "[/]"
+                      if report.missing_scopes else "[green]none[/]")
+        if report.excess_scopes:
+            table.add_row("more than needed", "[yellow]" + ", ".join(report.excess_scopes)
+                          + "[/] (a read-only token is enough)")
+    access = report.timelines_access
+    for label, problems in report.feeds.items():
+        state = "[green]readable[/]" if not problems else "[red]" + "; ".join(problems) + "[/]"
+        table.add_row(f"timeline {label}", state)
+    if access:
+        table.add_row("timelines_access", json.dumps(access))
+    for note in report.notes:
+        table.add_row("note", note)
+    out.print(table)
+
+
+@lake_app.callback()
+def lake_show(
+    ctx: typer.Context,
+    lake: LakeOption = DEFAULT_LAKE,
+    hdfs_user: HdfsUserOption = "collector",
+    lake_root: LakeRootOption = "/lake",
+    as_json: JsonOption = False,
+) -> None:
+    """The lake's zones, raw partitions and batches, with record counts from the manifests."""
+    ctx.obj = (lake, hdfs_user, lake_root)
+    if ctx.invoked_subcommand is not None:
+        return
+    fs, layout = _lake(lake, hdfs_user, lake_root)
+    try:
+        summary = describe_lake(fs, layout)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot read the lake at {lake}: {exc}")
+        raise typer.Exit(code=1) from None
+    if as_json:
+        typer.echo(summary.to_json())
+        return
+    _print_summary(summary)
+
+
+def _print_summary(summary: LakeSummary) -> None:
+    zones = Table(title=f"Lake {summary.root}")
+    for column in ("zone", "path", "exists", "owner:group", "mode", "runs"):
+        zones.add_column(column)
+    for zone in summary.zones:
+        zones.add_row(zone.name, zone.path, "yes" if zone.exists else "no", f"{zone.owner}:{zone.group}", zone.mode,
+                      str(len(zone.children)) if zone.name in ("curated", "quarantine") else "")
+    out.print(zones)
+    partitions = Table(title=f"Raw partitions ({summary.records} records in {summary.batches} batches)")
+    for column in ("instance", "timeline", "dt", "hour", "batches", "records", "unparsed", "skipped noindex"):
+        partitions.add_column(column)
+    for p in summary.partitions:
+        ok = [b for b in p.batches if b.state == "ok"]
+        partitions.add_row(p.instance, p.timeline, p.dt, p.hour, str(len(ok)), str(p.records),
+                           str(sum(b.unparsed for b in ok)), str(sum(b.skipped_noindex for b in ok)))
+    out.print(partitions)
+    out.print(f"jobs read: {summary.raw_glob}")
+    for problem in summary.problems:
+        err.print(f"[yellow]warning:[/] {problem}")
+
+
+@lake_app.command("prune")
+def lake_prune(
+    ctx: typer.Context,
+    keep_days: Annotated[int, typer.Option("--keep-days", min=0, help="Keep raw data collected in the last N days.")] = DEFAULT_KEEP_DAYS,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted.")] = False,
+    today: Annotated[Optional[str], typer.Option("--today", help="Pretend today is YYYY-MM-DD (UTC).")] = None,
+) -> None:
+    """Delete raw partitions collected more than --keep-days days ago (retention)."""
+    lake, hdfs_user, lake_root = ctx.obj
+    fs, layout = _lake(lake, hdfs_user, lake_root)
+    try:
+        day = date.fromisoformat(today) if today else datetime.now(timezone.utc).date()
+    except ValueError:
+        raise typer.BadParameter(f"--today {today!r}: expected YYYY-MM-DD") from None
+    result = apply_retention(fs, layout, keep_days=keep_days, today=day, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for path in result.expired if dry_run else result.deleted:
+        out.print(f"{verb} {path}")
+    for path in result.unreadable:
+        err.print(f"[yellow]warning:[/] not a valid day, kept: {path}")
+    out.print(f"{len(result.expired)} partition(s) older than {keep_days} days; {verb} {len(result.expired if dry_run else result.deleted)}")
+

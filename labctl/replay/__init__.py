@@ -1,0 +1,9 @@
+"""The Mastodon replay server: a recording served over the Mastodon REST API."""
+
+from labctl.replay.app import create_app
+from labctl.replay.config import ReplayConfig
+from labctl.replay.limits import FaultConfig
+from labctl.replay.server import serve_in_thread
+from labctl.replay.store import StatusStore, load_recording
+
+__all__ = ["FaultConfig", "ReplayConfig", "StatusStore", "create_app", "load_recording", "serve_in_thread"]
