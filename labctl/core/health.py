@@ -71,13 +71,15 @@ def jobhistory(manifest: Manifest, workers: int) -> str:
 def zookeeper(manifest: Manifest, workers: int) -> str:
     try:
         with socket.create_connection((manifest.host, manifest.port("ZOOKEEPER_PORT")), timeout=5) as sock:
-            sock.sendall(b"ruok")
-            answer = sock.recv(16)
+            # `ruok` says imok as soon as the process runs; `srvr` only once it serves.
+            sock.sendall(b"srvr")
+            answer = sock.recv(4096).decode(errors="replace")
     except OSError as exc:
         raise NotReady(str(exc)) from exc
-    if answer != b"imok":
-        raise NotReady(f"answered {answer!r} to ruok")
-    return "imok"
+    mode = next((line for line in answer.splitlines() if line.startswith("Mode:")), None)
+    if mode is None:
+        raise NotReady(f"not serving: {answer.strip()[:120]}")
+    return f"serving ({mode})"
 
 
 def hbase(manifest: Manifest, workers: int) -> str:
