@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from mastodon.errors import MastodonAPIError, MastodonUnauthorizedError
 
 from labctl.collect.client import MastodonClient, api_error_text
+from labctl.collect.errors import CollectError
 from labctl.collect.timelines import Timeline
 
 # What collecting timelines needs; "read" (the parent scope) covers both.
@@ -117,7 +118,12 @@ def check_access(
         report = AccessReport(client.base_url, _domain(v2, "domain", client.base_url), str(v2.get("version", "")),
                               "v2", access if isinstance(access, dict) else None, client.authenticated, None)
     else:
-        v1 = client.instance_v1()
+        try:
+            v1 = client.instance_v1()
+        except MastodonAPIError as exc:
+            raise CollectError(f"{client.base_url} does not answer the Mastodon instance API "
+                               f"({api_error_text(exc)})", hint="is it the base URL of a Mastodon-compatible server?"
+                               ) from None
         report = AccessReport(client.base_url, _domain(v1, "uri", client.base_url), str(v1.get("version", "")),
                               "v1", None, client.authenticated, None)
         report.notes.append("no v2 instance API (not Mastodon 4.0+): feed access is not stated, assumed open")

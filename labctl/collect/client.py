@@ -27,8 +27,10 @@ import requests
 from mastodon import Mastodon
 from mastodon.errors import (
     MastodonAPIError,
+    MastodonError,
     MastodonNetworkError,
     MastodonNotFoundError,
+    MastodonRatelimitError,
     MastodonServerError,
     MastodonWarning,
 )
@@ -36,7 +38,7 @@ from mastodon.errors import (
 from labctl import __version__
 from labctl.collect.errors import CollectError
 from labctl.collect.timelines import Timeline
-from labctl.collect.token import Secret
+from labctl.collect.token import TOKEN_ENV, TOKEN_FILE_ENV, Secret
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +84,29 @@ def _retry_after_as_reset(response: requests.Response, *args: Any, **kwargs: Any
     return response
 
 
-def api_error_text(exc: MastodonAPIError) -> str:
+def api_error_text(exc: MastodonError) -> str:
     """'403 This action is outside the authorized scopes' from Mastodon.py's error args."""
     args = exc.args
-    if len(args) >= 4:
+    if isinstance(exc, MastodonAPIError) and len(args) >= 4:
         return f"{args[1]} {args[3] or args[2]}"
     return str(exc)
+
+
+_HINTS = {
+    "401": f"the instance wants a valid token: set {TOKEN_ENV} or {TOKEN_FILE_ENV}",
+    "403": "the token lacks a scope: `labctl token check --instance URL` lists them",
+    "404": "is the URL the instance's base URL (https://host), and the hashtag right?",
+    "422": f"this feed needs a logged-in user: set {TOKEN_ENV} or {TOKEN_FILE_ENV}",
+}
+
+
+def refusal(instance_url: str, exc: MastodonError) -> CollectError:
+    """A Mastodon.py failure as an error that says what to do."""
+    text = api_error_text(exc)
+    if isinstance(exc, MastodonRatelimitError):
+        return CollectError(f"{instance_url}: {text}",
+                            hint="the server sends no usable X-RateLimit-Reset; use the default wait mode")
+    return CollectError(f"{instance_url} refused a request: {text}", hint=_HINTS.get(text[:3]))
 
 
 class MastodonClient:

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mastodon.errors import MastodonAPIError
+from mastodon.errors import MastodonError
 
 from labctl.collect.access import AccessReport, check_access
-from labctl.collect.client import MAX_PAGE_SIZE, ClientOptions, MastodonClient, api_error_text
+from labctl.collect.client import MAX_PAGE_SIZE, ClientOptions, MastodonClient, refusal
 from labctl.collect.errors import AccessDenied, CollectError
 from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter
 from labctl.collect.records import id_order
@@ -171,8 +171,8 @@ def collect_timeline(
             pages = page_forward(client, timeline, position or "0", page_size=options.page_size, limit=options.limit)
             _write(writer, result, pages)
         writer.flush()
-    except MastodonAPIError as exc:
-        raise CollectError(f"{instance_url} refused a request: {api_error_text(exc)}") from None
+    except MastodonError as exc:
+        raise refusal(instance_url, exc) from None
     totals = writer.totals
     result.position_after = writer.position
     result.written = totals.written

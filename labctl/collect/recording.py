@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mastodon.errors import MastodonAPIError
+from mastodon.errors import MastodonError
 
 from labctl.collect.access import check_access
-from labctl.collect.client import MAX_PAGE_SIZE, ClientOptions, MastodonClient, api_error_text
+from labctl.collect.client import MAX_PAGE_SIZE, ClientOptions, MastodonClient, refusal
 from labctl.collect.collector import fetch_newest
 from labctl.collect.errors import AccessDenied, CollectError
 from labctl.collect.records import dumps_line
@@ -76,8 +76,8 @@ def record_timeline(
         if not report.ok:
             raise AccessDenied(report)
         statuses = fetch_newest(client, timeline, limit, page_size=MAX_PAGE_SIZE)
-    except MastodonAPIError as exc:
-        raise CollectError(f"{instance_url} refused a request: {api_error_text(exc)}") from None
+    except MastodonError as exc:
+        raise refusal(instance_url, exc) from None
     skipped: dict[str, int] = {}
     kept = []
     for status in statuses:

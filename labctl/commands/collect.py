@@ -7,12 +7,15 @@ Add to the main app without a name (`app.add_typer(collect.app)`) to get `labctl
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from hdfs.util import HdfsError
 from rich.console import Console
 from rich.table import Table
 
@@ -80,6 +83,18 @@ def _fail(exc: LabError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+@contextmanager
+def _failures(lake: str | None = None) -> Iterator[None]:
+    """Known failures as one message and exit code 1: the collector's, and the lake's I/O."""
+    try:
+        yield
+    except LabError as exc:
+        raise _fail(exc) from None
+    except (OSError, HdfsError) as exc:
+        raise _fail(LabError(f"cannot use the lake at {lake}: {exc}",
+                             hint="is the lab up (labctl status)? is --lake right?")) from None
+
+
 def _lake(location: str, user: str, root: str) -> tuple[FileSystem, LakeLayout]:
     try:
         return open_filesystem(location, user=user), LakeLayout(root)
@@ -105,10 +120,8 @@ def collect(
     fs, layout = _lake(lake, hdfs_user, lake_root)
     options = CollectOptions(limit=limit, include_noindex=include_noindex, batch_size=batch_size,
                              client=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
-    try:
+    with _failures(lake):
         result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options)
-    except LabError as exc:
-        raise _fail(exc) from None
     summary = {key: value for key, value in asdict(result).items() if key != "access"}
     summary["statuses_per_second"] = round(result.statuses_per_second, 1)
     if as_json:
@@ -135,11 +148,9 @@ def ingest(
 ) -> None:
     """Ingest files of statuses into the raw zone (idempotent per file content)."""
     fs, layout = _lake(lake, hdfs_user, lake_root)
-    try:
+    with _failures(lake):
         results = ingest_files(files, fs, layout, instance=instance_name, timeline=timeline_name,
                                include_noindex=include_noindex, batch_size=batch_size, force=force)
-    except LabError as exc:
-        raise _fail(exc) from None
     if as_json:
         typer.echo(json.dumps([asdict(r) for r in results], indent=2))
         return
@@ -163,12 +174,10 @@ def record(
     max_attempts: AttemptsOption = 6,
 ) -> None:
     """Record the newest statuses of a timeline into a file for offline replay (the lake is not touched)."""
-    try:
+    with _failures():
         result = record_timeline(instance, timeline, limit, out_path, token=load_token(),
                                  include_noindex=include_noindex,
                                  client_options=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
-    except LabError as exc:
-        raise _fail(exc) from None
     out.print(f"recorded {result.written} statuses (of {result.fetched} fetched, skipped "
               f"{result.skipped or 'none'}) from {instance} ({result.server_version}) into {result.out}")
 
@@ -184,11 +193,9 @@ def token_check(
     as_json: JsonOption = False,
 ) -> None:
     """The token's scopes and what the instance lets it read. The token itself is never shown."""
-    try:
+    with _failures():
         client = MastodonClient(instance, load_token(), ClientOptions(request_timeout=timeout, max_attempts=2))
         report = check_access(client, [timeline] if timeline else list(ALL_TIMELINES), search=search)
-    except LabError as exc:
-        raise _fail(exc) from None
     if as_json:
         typer.echo(json.dumps({**asdict(report), "problems": report.problems, "ok": report.ok}, indent=2))
     else:
@@ -236,11 +243,8 @@ def lake_show(
     if ctx.invoked_subcommand is not None:
         return
     fs, layout = _lake(lake, hdfs_user, lake_root)
-    try:
+    with _failures(lake):
         summary = describe_lake(fs, layout)
-    except OSError as exc:
-        err.print(f"[red]error:[/] cannot read the lake at {lake}: {exc}")
-        raise typer.Exit(code=1) from None
     if as_json:
         typer.echo(summary.to_json())
         return
@@ -282,7 +286,8 @@ def lake_prune(
         day = date.fromisoformat(today) if today else datetime.now(timezone.utc).date()
     except ValueError:
         raise typer.BadParameter(f"--today {today!r}: expected YYYY-MM-DD") from None
-    result = apply_retention(fs, layout, keep_days=keep_days, today=day, dry_run=dry_run)
+    with _failures(lake):
+        result = apply_retention(fs, layout, keep_days=keep_days, today=day, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     for path in result.expired if dry_run else result.deleted:
         out.print(f"{verb} {path}")

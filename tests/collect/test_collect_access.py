@@ -177,3 +177,17 @@ def test_token_check_exits_non_zero_and_explains_when_access_is_missing():
                                env={"MASTODON_ACCESS_TOKEN": TOKEN})
     assert result.exit_code == 1
     assert "read:accounts" in result.output and TOKEN not in result.output
+
+
+def test_command_failures_are_one_clear_message():
+    runner = CliRunner()
+    unreachable = runner.invoke(app, ["lake", "--lake", "http://127.0.0.1:9"])
+    assert unreachable.exit_code == 1 and "cannot use the lake at http://127.0.0.1:9" in unreachable.output
+    with running(STATUSES, token=TOKEN, require_token=True) as replay:
+        refused = runner.invoke(app, ["collect", "--instance", replay.url, "--lake", "/nonexistent/x"],
+                                env={"MASTODON_ACCESS_TOKEN": ""})
+    assert refused.exit_code == 1
+    assert "401 The access token is invalid" in refused.output and "MASTODON_ACCESS_TOKEN" in refused.output
+    bad_timeline = runner.invoke(app, ["collect", "--instance", "http://x", "--timeline", "home"])
+    flat = " ".join(bad_timeline.output.replace("│", " ").split())  # Rich draws a box around usage errors
+    assert bad_timeline.exit_code == 2 and "expected public, local or tag:NAME" in flat
