@@ -26,18 +26,17 @@ from labctl.lake.fs import LocalFileSystem
 from labctl.replay.app import create_app
 from labctl.replay.config import ReplayConfig
 from labctl.replay.server import serve_in_thread
-from labctl.replay.store import StatusStore, load_recording
+from labctl.replay.store import StatusStore
 
 DEFAULT_RECORDING = Path(__file__).resolve().parents[2] / "seed_data" / "statuses.jsonl.gz"
 
 
 def run(recording: Path, *, url: str | None, timeline: str, batch_size: int, include_noindex: bool) -> dict:
     figures: dict = {"recording": str(recording)}
-    loaded = None
+    store = None
     if url is None:
         started = time.perf_counter()
-        loaded = load_recording(recording)
-        store = StatusStore(loaded.statuses)
+        store = StatusStore.from_file(recording)
         figures["server_load_seconds"] = round(time.perf_counter() - started, 2)
         app = create_app(ReplayConfig(rate_limit=10**9, rate_window=1.0), store)
         serving = serve_in_thread(app)
@@ -67,8 +66,8 @@ def run(recording: Path, *, url: str | None, timeline: str, batch_size: int, inc
             ingest_seconds=round(seconds, 2),
             ingest_records_per_second=round(files[0].records / seconds, 1) if seconds else 0.0,
         )
-    if loaded is not None:
-        figures["recording_statuses"] = len(loaded.statuses)
+    if store is not None:
+        figures["recording_statuses"] = store.report.statuses
     return figures
 
 

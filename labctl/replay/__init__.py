@@ -4,6 +4,6 @@ from labctl.replay.app import create_app
 from labctl.replay.config import ReplayConfig
 from labctl.replay.limits import FaultConfig
 from labctl.replay.server import serve_in_thread
-from labctl.replay.store import StatusStore, load_recording
+from labctl.replay.store import StatusStore
 
-__all__ = ["FaultConfig", "ReplayConfig", "StatusStore", "create_app", "load_recording", "serve_in_thread"]
+__all__ = ["FaultConfig", "ReplayConfig", "StatusStore", "create_app", "serve_in_thread"]

@@ -25,7 +25,7 @@ from flask import Flask, Response, g, request
 
 from labctl.replay.config import ReplayConfig
 from labctl.replay.limits import FaultPlan, Faults, RateLimiter, RateState
-from labctl.replay.store import StatusStore, View, infer_domain, load_recording
+from labctl.replay.store import StatusStore, View
 
 log = logging.getLogger("labctl.replay")
 access_log = logging.getLogger("labctl.replay.access")
@@ -81,8 +81,8 @@ def create_app(
     if store is None:
         if config.recording is None:
             raise ValueError("the replay server needs a recording (REPLAY_RECORDING or --recording)")
-        store = StatusStore(load_recording(config.recording).statuses)
-    domain = config.domain or infer_domain(store.statuses)
+        store = StatusStore.from_file(config.recording)
+    domain = config.domain or store.domain
     limiter = RateLimiter(config.rate_limit, config.rate_window, clock)
     plan = FaultPlan(config.faults)
 

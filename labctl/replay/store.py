@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -43,44 +43,18 @@ class View:
 @dataclass(frozen=True)
 class StoredStatus:
     id: int
-    status: Status
-    body: bytes  # the status as JSON, serialised once: pages are then concatenations
+    body: bytes  # the status as JSON: pages are concatenations, nothing is serialised per request
     local: bool
     tags: frozenset[str]
     media: bool
 
 
 @dataclass(frozen=True)
-class Recording:
-    statuses: list[Status]
+class LoadReport:
+    statuses: int
     unparsed: int  # lines that are not JSON objects
     bad_ids: int  # objects without a numeric id: a replayed Mastodon cannot page them
     duplicates: int
-
-
-def load_recording(path: Path) -> Recording:
-    """Every status of a recording file (JSON lines or arrays, gzip or not)."""
-    statuses: list[Status] = []
-    seen: set[int] = set()
-    unparsed = bad_ids = duplicates = 0
-    for record in iter_raw_records(path):
-        status = record.status
-        if status is None:
-            unparsed += 1
-            continue
-        status_id = status.get("id")
-        if not (isinstance(status_id, str) and status_id.isascii() and status_id.isdigit()):
-            bad_ids += 1
-            continue
-        if int(status_id) in seen:
-            duplicates += 1
-            continue
-        seen.add(int(status_id))
-        statuses.append(status)
-    if unparsed or bad_ids or duplicates:
-        log.warning("%s: left out %d unparsable lines, %d statuses without a numeric id, %d duplicates",
-                    path, unparsed, bad_ids, duplicates)
-    return Recording(statuses, unparsed, bad_ids, duplicates)
 
 
 def _is_local(status: Status) -> bool:
@@ -101,36 +75,74 @@ def _has_media(status: Status) -> bool:
     return isinstance(media, list) and len(media) > 0
 
 
-def infer_domain(statuses: Iterable[Status]) -> str:
-    """The instance a recording was made on: the host of its local accounts' URLs."""
-    hosts: Counter[str] = Counter()
-    for status in statuses:
-        account = status.get("account")
-        if _is_local(status) and isinstance(account, dict) and isinstance(account.get("url"), str):
-            host = urlsplit(account["url"]).hostname
-            if host:
-                hosts[host] += 1
-    return hosts.most_common(1)[0][0] if hosts else "replay.invalid"
+def _local_host(status: Status) -> str | None:
+    account = status.get("account")
+    if _is_local(status) and isinstance(account, dict) and isinstance(account.get("url"), str):
+        return urlsplit(account["url"]).hostname
+    return None
+
+
+def _numeric_id(status: Status) -> int | None:
+    value = status.get("id")
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
 class StatusStore:
-    def __init__(self, statuses: Sequence[Status]):
-        entries = [
-            StoredStatus(int(s["id"]), s, json.dumps(s, ensure_ascii=False).encode(), _is_local(s), _tags(s),
-                         _has_media(s))
-            for s in statuses
-        ]
+    """Statuses indexed for paging. Only each status's JSON and what the views filter on
+    are kept, so a recording of millions fits in memory."""
+
+    def __init__(self, statuses: Iterable[Status]):
+        self.report = self._index((s, None) for s in statuses)
+
+    @classmethod
+    def from_file(cls, path: Path) -> StatusStore:
+        """Stream a recording (JSON lines or arrays, gzip or not) into a store; the file's
+        own bytes are served, and what cannot be served is counted in `report`."""
+        store = cls.__new__(cls)
+        records = ((r.status, r.line) if r.status is not None else (None, r.line) for r in iter_raw_records(path))
+        store.report = store._index(records)
+        report = store.report
+        if report.unparsed or report.bad_ids or report.duplicates:
+            log.warning("%s: left out %d unparsable lines, %d statuses without a numeric id, %d duplicates",
+                        path, report.unparsed, report.bad_ids, report.duplicates)
+        return store
+
+    def _index(self, records: Iterable[tuple[Status | None, bytes | None]]) -> LoadReport:
+        entries: list[StoredStatus] = []
+        seen: set[int] = set()
+        hosts: Counter[str] = Counter()
+        unparsed = bad_ids = duplicates = 0
+        for status, line in records:
+            if status is None:
+                unparsed += 1
+                continue
+            status_id = _numeric_id(status)
+            if status_id is None:
+                bad_ids += 1
+                continue
+            if status_id in seen:
+                duplicates += 1
+                continue
+            seen.add(status_id)
+            host = _local_host(status)
+            if host:
+                hosts[host] += 1
+            body = line.strip() if line is not None else json.dumps(status, ensure_ascii=False).encode()
+            entries.append(StoredStatus(status_id, body, _is_local(status), _tags(status), _has_media(status)))
         entries.sort(key=lambda e: e.id, reverse=True)
         self._all = entries
         self._views: dict[View, tuple[list[int], list[StoredStatus]]] = {}
         self._lock = threading.Lock()
+        self.domain = hosts.most_common(1)[0][0] if hosts else "replay.invalid"
+        return LoadReport(len(entries), unparsed, bad_ids, duplicates)
 
     def __len__(self) -> int:
         return len(self._all)
 
     @property
     def statuses(self) -> list[Status]:
-        return [e.status for e in self._all]
+        """Every status, newest first (parsed again: for tests and tools, not for serving)."""
+        return [json.loads(e.body) for e in self._all]
 
     def _view(self, view: View) -> tuple[list[int], list[StoredStatus]]:
         with self._lock:

@@ -9,7 +9,7 @@ import random
 import pytest
 from statusfactory import make_timeline, write_jsonl
 
-from labctl.replay.store import StatusStore, View, infer_domain, load_recording
+from labctl.replay.store import StatusStore, View
 
 STATUSES = make_timeline(400, remote_every=3)
 
@@ -87,18 +87,27 @@ def test_loading_reports_what_it_cannot_serve(tmp_path):
     lines = [json.dumps(s) for s in good] + ["{broken", json.dumps({"id": "abc"}), json.dumps(good[0]), "[1, 2]"]
     path = tmp_path / "rec.jsonl.gz"
     path.write_bytes(gzip.compress("\n".join(lines).encode()))
-    recording = load_recording(path)
-    assert [s["id"] for s in recording.statuses] == [s["id"] for s in good]
-    assert (recording.unparsed, recording.bad_ids, recording.duplicates) == (2, 1, 1)
+    store = StatusStore.from_file(path)
+    assert store.statuses == good
+    report = store.report
+    assert (report.statuses, report.unparsed, report.bad_ids, report.duplicates) == (10, 2, 1, 1)
 
 
 def test_a_json_array_recording_loads_like_json_lines(tmp_path):
     array = tmp_path / "page.json"
     array.write_text(json.dumps(STATUSES[:7], indent=2))
     lines = write_jsonl(STATUSES[:7], tmp_path / "rec.jsonl", compress=False)
-    assert load_recording(array).statuses == load_recording(lines).statuses == STATUSES[:7]
+    assert StatusStore.from_file(array).statuses == StatusStore.from_file(lines).statuses == STATUSES[:7]
 
 
 def test_the_instance_domain_comes_from_local_accounts():
-    assert infer_domain(STATUSES) == "replay.example"
-    assert infer_domain([]) == "replay.invalid"
+    assert StatusStore(STATUSES).domain == "replay.example"
+    assert StatusStore([]).domain == "replay.invalid"
+
+
+def test_a_recordings_own_bytes_are_served(tmp_path):
+    line = json.dumps(STATUSES[0], ensure_ascii=False, indent=None, separators=(", ", ": "))
+    path = tmp_path / "one.jsonl"
+    path.write_text(line + "\r\n", encoding="utf-8")
+    [entry] = StatusStore.from_file(path).page(View(), limit=1)
+    assert entry.body == line.encode()
