@@ -278,10 +278,15 @@ def lake_prune(
     keep_days: Annotated[int, typer.Option("--keep-days", min=0, help="Keep raw data collected in the last N days.")] = DEFAULT_KEEP_DAYS,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted.")] = False,
     today: Annotated[Optional[str], typer.Option("--today", help="Pretend today is YYYY-MM-DD (UTC).")] = None,
+    lake: Annotated[Optional[str], typer.Option("--lake", help="As for `labctl lake`.")] = None,
+    hdfs_user: Annotated[Optional[str], typer.Option("--hdfs-user", help="As for `labctl lake`.")] = None,
+    lake_root: Annotated[Optional[str], typer.Option("--lake-root", help="As for `labctl lake`.")] = None,
 ) -> None:
     """Delete raw partitions collected more than --keep-days days ago (retention)."""
-    lake, hdfs_user, lake_root = ctx.obj
-    fs, layout = _lake(lake, hdfs_user, lake_root)
+    # The lake may be named before `prune` (the group's options) or after it.
+    group_lake, group_user, group_root = ctx.obj
+    lake = lake or group_lake
+    fs, layout = _lake(lake, hdfs_user or group_user, lake_root or group_root)
     try:
         day = date.fromisoformat(today) if today else datetime.now(timezone.utc).date()
     except ValueError:

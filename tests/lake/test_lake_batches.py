@@ -168,3 +168,25 @@ def test_apply_retention_deletes_whole_expired_days_only(fs):
     assert done.deleted == dry.expired
     assert sorted(p.dt for p in describe_lake(fs, LAYOUT).partitions) == ["2026-01-20", "2026-01-31", "garbage"]
     assert done.unreadable and done.unreadable[0].endswith("dt=garbage")
+
+
+def test_lake_commands_show_and_prune(tmp_path):
+    from typer.testing import CliRunner
+
+    from labctl.commands.collect import app
+
+    fs = LocalFileSystem(tmp_path)
+    for day in (1, 31):
+        write_batch(fs, LAYOUT, instance="i", timeline="public", lines=LINES, stats=BatchStats(parsed=5, unparsed=1),
+                    now=datetime(2026, 1, day, 12, tzinfo=timezone.utc))
+    runner = CliRunner()
+    shown = runner.invoke(app, ["lake", "--lake", str(tmp_path), "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.output)["records"] == 2 * len(LINES)
+    table = runner.invoke(app, ["lake", "--lake", str(tmp_path)])
+    assert table.exit_code == 0 and LAYOUT.raw_glob() in table.output
+    dry = runner.invoke(app, ["lake", "prune", "--lake", str(tmp_path), "--keep-days", "10", "--today", "2026-01-31",
+                              "--dry-run"])
+    assert dry.exit_code == 0 and "would delete" in dry.output and len(describe_lake(fs, LAYOUT).partitions) == 2
+    done = runner.invoke(app, ["lake", "--lake", str(tmp_path), "prune", "--keep-days", "10", "--today", "2026-01-31"])
+    assert done.exit_code == 0
+    assert [p.dt for p in describe_lake(fs, LAYOUT).partitions] == ["2026-01-31"]
