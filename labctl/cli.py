@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from labctl.commands import stack
+from labctl.commands import collect, data, jobs, stack
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -19,6 +19,10 @@ app = typer.Typer(
     add_completion=False,
 )
 stack.register(app)
+# collect, ingest, record, `token check` and `lake` sit at the top level, as users type them.
+app.add_typer(collect.app)
+app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
+app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
 
 ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 

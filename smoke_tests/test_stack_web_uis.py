@@ -1,0 +1,35 @@
+"""The web UIs render: each page answers from the host with its own content, and
+every script and stylesheet it references is served too (a page whose assets
+404 answers 200 but shows nothing)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+import pytest
+import requests
+
+PAGES = {
+    "NAMENODE_UI_PORT": ("/dfshealth.html", "Namenode information"),
+    "RESOURCEMANAGER_UI_PORT": ("/cluster", "All Applications"),
+    "JOBHISTORY_UI_PORT": ("/jobhistory", "Retired Jobs"),
+    "HBASE_MASTER_UI_PORT": ("/master-status", "Region Servers"),
+    "AIRFLOW_UI_PORT": ("/", "Airflow"),
+}
+
+
+@pytest.mark.parametrize("port_key", sorted(PAGES))
+def test_ui_page_and_its_assets_are_served(lab_stack, port_key):
+    path, marker = PAGES[port_key]
+    url = f"http://{lab_stack.host}:{lab_stack.port(port_key)}{path}"
+    page = requests.get(url, timeout=20)
+    assert page.status_code == 200, url
+    assert marker in page.text, f"{url} does not show {marker!r}"
+    assets = set(re.findall(r'<(?:script[^>]+src|link[^>]+href)="([^"#?]+\.(?:js|css))', page.text))
+    assert assets, f"{url} references no script or stylesheet"
+    for asset in sorted(assets):
+        absolute = urljoin(page.url, asset)
+        if not absolute.startswith(f"http://{lab_stack.host}"):
+            continue
+        assert requests.get(absolute, timeout=20).status_code == 200, f"{url} references {absolute}, which is not served"
