@@ -116,9 +116,9 @@ def fetch_newest(client: MastodonClient, timeline: Timeline, limit: int, *, page
         if not page:
             break
         for status in page:
-            key = str(status.get("id"))
-            if key not in seen:
-                seen.add(key)
+            key = status.get("id")
+            if id_order(key) is None or str(key) not in seen:  # an id-less status is never a repeat
+                seen.add(str(key))
                 found.append(status)
         ordered = [s for s in page if id_order(s.get("id")) is not None]
         if not ordered:
@@ -192,10 +192,11 @@ def _write(writer: BatchWriter, result: CollectResult, pages: Iterator[list[Stat
     seen: set[str] = set()
     for page in pages:
         for status in page:
-            status_id = str(status.get("id"))
-            if status_id in seen:
+            status_id = str(status.get("id")) if id_order(status.get("id")) is not None else None
+            if status_id is not None and status_id in seen:
                 result.duplicates += 1
                 continue
-            seen.add(status_id)
+            if status_id is not None:
+                seen.add(status_id)
             result.received += 1
-            writer.add_status(status, status_id if id_order(status.get("id")) is not None else None)
+            writer.add_status(status, status_id)

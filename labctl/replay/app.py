@@ -87,8 +87,6 @@ def create_app(
     plan = FaultPlan(config.faults)
 
     app = Flask("labctl.replay")
-    app.config["REPLAY_DOMAIN"] = domain
-    app.config["REPLAY_STORE"] = store
 
     def client_key(auth_header: str) -> str:
         # Mastodon limits per account when authenticated and per IP otherwise.
