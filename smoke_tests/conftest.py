@@ -44,6 +44,11 @@ def lab_stack(manifest: Manifest):
     if _healthy(manifest):
         yield manifest
         return
+    if lab.containers(manifest):
+        # A lab that is still starting (or restarting) is waited for, not replaced.
+        lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
+        yield manifest
+        return
     from testcontainers.compose import DockerCompose
 
     engine = eng.client()
