@@ -1,0 +1,51 @@
+"""The metric jobs on YARN (Hadoop Streaming) give the independent oracle's numbers
+on the recorded data set."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from pathlib import Path
+
+import oracle
+from conftest import edge
+from labctl.jobs.definition import load_job
+from labctl.jobs.output import metrics_from_output
+from labctl.jobs.streaming import streaming_argv
+
+SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
+EDGE_SEED = "/opt/lab/seed_data/statuses.jsonl.gz"  # the same file, mounted on the edge node
+EDGE_JOBS = "/opt/lab/src/jobs"
+
+
+def assert_same(actual, expected, path="metrics"):
+    """Equal, with floats compared to 1e-9 relative (JSON round trips)."""
+    if isinstance(expected, float) or isinstance(actual, float):
+        assert math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12), f"{path}: {actual} != {expected}"
+    elif isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: not an object"
+        assert set(actual) == set(expected), f"{path}: keys differ: only in jobs {sorted(set(actual) - set(expected))[:5]}, only in oracle {sorted(set(expected) - set(actual))[:5]}"
+        for key in expected:
+            assert_same(actual[key], expected[key], f"{path}.{key}")
+    else:
+        assert actual == expected, f"{path}: {actual!r} != {expected!r}"
+
+
+def test_yarn_run_of_the_recorded_data_equals_the_oracle(lab_stack):
+    job = load_job()
+    run = f"/tmp/yarn-metrics-{uuid.uuid4().hex[:8]}"
+    edge(["hdfs", "dfs", "-mkdir", "-p", f"{run}/raw"])
+    edge(["hdfs", "dfs", "-put", EDGE_SEED, f"{run}/raw/"])
+    jar = "/opt/hadoop/lib/hadoop-streaming-" + lab_stack["HADOOP_VERSION"] + ".jar"
+    inputs = [f"{run}/raw"]
+    for number in range(len(job.steps)):
+        output = f"{run}/step-{number + 1}"
+        argv = streaming_argv(job, number, streaming_jar=jar, jobs_dir=EDGE_JOBS, inputs=inputs, output=output, input_bytes=SEED.stat().st_size)
+        edge(["bash", "-c", "cd /tmp && exec \"$@\"", "submit", *argv])
+        inputs = [output]
+    # stderr (client logging) must not interleave with the rows: keep stdout only.
+    lines = edge(["bash", "-c", f"hdfs dfs -cat '{inputs[0]}/part-*' 2>/dev/null"]).encode().split(b"\n")
+    on_yarn = metrics_from_output(line for line in lines if b"\t" in line)
+    assert_same(on_yarn, oracle.compute([SEED]))
+    assert on_yarn["totals"]["statuses"] > 10_000
+    edge(["hdfs", "dfs", "-rm", "-r", "-skipTrash", run])
