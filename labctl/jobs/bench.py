@@ -181,15 +181,25 @@ def time_pipe(steps: Sequence[Step], source: Path, workdir: Path) -> dict[str, f
 
 
 def benchmark(
-    statuses: int, workers: int, seed: int = 0, workdir: Path | None = None, generator: str = "inline"
+    statuses: int,
+    workers: int,
+    seed: int = 0,
+    workdir: Path | None = None,
+    generator: str = "inline",
+    source: Path | None = None,
 ) -> dict[str, Any]:
+    """Time both paths; `source` reuses an existing JSON-lines input instead of generating one."""
     with tempfile.TemporaryDirectory(prefix="labctl-bench-") as scratch:
         root = workdir or Path(scratch)
         root.mkdir(parents=True, exist_ok=True)
-        source = root / "statuses.jsonl"
         started = time.perf_counter()
-        input_bytes = write_input(source, statuses, seed, generator)
+        if source is None:
+            source = root / "statuses.jsonl"
+            write_input(source, statuses, seed, generator)
+        else:
+            generator = f"file {source}"
         generated = time.perf_counter() - started
+        input_bytes = source.stat().st_size
         local_dir = root / "local"
         shutil.rmtree(local_dir, ignore_errors=True)
         local_dir.mkdir(parents=True)
@@ -235,7 +245,8 @@ def report(result: dict[str, Any]) -> Table:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m labctl.jobs.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--statuses", type=int, required=True, help="how many statuses to generate")
+    parser.add_argument("--statuses", type=int, required=True, help="how many statuses to generate (or the input holds)")
+    parser.add_argument("--input", type=Path, help="time this JSON-lines file instead of generating one")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local runner processes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -249,7 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.statuses < 1 or args.workers < 1:
         parser.error("--statuses and --workers must be at least 1")
-    result = benchmark(args.statuses, args.workers, args.seed, args.workdir, args.generator)
+    if args.input is not None and not args.input.is_file():
+        parser.error(f"--input {args.input}: no such file")
+    result = benchmark(args.statuses, args.workers, args.seed, args.workdir, args.generator, args.input)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -25,3 +25,13 @@ def test_benchmark_runs_both_paths_and_they_agree(tmp_path, capsys, generator):
 def test_inline_generator_is_deterministic():
     assert list(bench.generate_lines(50, seed=3)) == list(bench.generate_lines(50, seed=3))
     assert list(bench.generate_lines(50, seed=3)) != list(bench.generate_lines(50, seed=4))
+
+
+def test_benchmark_of_an_existing_input(tmp_path, capsys):
+    source = tmp_path / "given.jsonl"
+    bench.write_input(source, 30, seed=1)
+    work = tmp_path / "work"
+    assert bench.main(["--statuses", "30", "--input", str(source), "--workdir", str(work), "--json", "--workers", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["input_bytes"] == source.stat().st_size and result["generator"] == f"file {source}"
+    assert not (work / "statuses.jsonl").exists()
