@@ -39,7 +39,13 @@ def ensure_secrets(manifest: Manifest) -> Path:
     _ensure(directory / "airflow-fernet-key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
     _ensure(directory / "airflow-jwt-secret", lambda: secrets.token_urlsafe(32))
     _ensure(directory / "airflow-passwords.json", lambda: json.dumps({AIRFLOW_ADMIN: secrets.token_urlsafe(12)}))
+    _ensure(directory / "pseudonym-key", lambda: secrets.token_hex(32))
     return directory
+
+
+def pseudonym_key(manifest: Manifest) -> bytes:
+    """The HMAC key of the handles' pseudonyms: a lab secret, never in the lake."""
+    return (secrets_dir(manifest) / "pseudonym-key").read_text().strip().encode()
 
 
 def _ensure(path: Path, make) -> str:
