@@ -30,8 +30,9 @@ ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 def main(argv: list[str] | None = None) -> int:
     """One error handler: known failures print one clear message; others leave a traceback file."""
     try:
-        app(args=argv, standalone_mode=False)
-        return 0
+        # Without standalone mode click returns typer.Exit's code instead of raising it.
+        code = app(args=argv, standalone_mode=False)
+        return code if isinstance(code, int) else 0
     except LabError as exc:
         err.print(f"[red]error:[/] {exc.message}", highlight=False)
         if exc.details:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from labctl.core import compose as dc
 from labctl.core import doctor as doc
+from labctl.core import engine as eng
 from labctl.core import lab
 from labctl.core.images import default_ca_bundle
 from labctl.core.manifest import Manifest
@@ -132,6 +133,21 @@ def version(
         out.print(table)
 
 
+EDGE_SERVICE = "airflow-scheduler"
+
+
+def exec_(
+    command: Annotated[list[str], typer.Argument(help="The command and its arguments (put `--` before them).")],
+    service: Annotated[str, typer.Option("--service", "-s", help="Compose service to run in (default: the edge node, with hdfs/hadoop/yarn/mapred).")] = EDGE_SERVICE,
+) -> None:
+    """Run a command in a lab container, e.g. `labctl exec -- hdfs dfs -ls /`."""
+    code, output = eng.exec_in(service, command, check=False)
+    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
+    if code != 0:
+        raise typer.Exit(code=code)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("exec", context_settings={"allow_interspersed_args": False})(exec_)
     for command in (up, down, status, urls, logs, build, doctor, version):
         app.command()(command)
