@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from labctl.commands import collect, data, jobs, stack
+from labctl.commands import collect, data, jobs, pipeline, stack
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 stack.register(app)
+pipeline.register(app)
 # collect, ingest, record, `token check` and `lake` sit at the top level, as users type them.
 app.add_typer(collect.app)
 app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
@@ -27,9 +28,32 @@ app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the gen
 ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 
 
+# Commands that read or write the HDFS lake run on the lab's edge node, where
+# WebHDFS's redirects to DataNodes resolve (labctl/core/edge.py).
+EDGE_COMMANDS = {"lake": ["--hdfs-user", "engineer"]}
+
+
+def _forward_to_edge(argv: list[str]) -> int | None:
+    import os
+
+    if not argv or argv[0] not in EDGE_COMMANDS or os.environ.get("LABCTL_ON_EDGE") or "--lake" in argv or "--help" in argv:
+        return None
+    from labctl.core import edge
+    from labctl.core.ui import out
+
+    extra = [] if "--hdfs-user" in argv else EDGE_COMMANDS[argv[0]]
+    code, output = edge.run_labctl([*argv, *extra])
+    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """One error handler: known failures print one clear message; others leave a traceback file."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        forwarded = _forward_to_edge(argv)
+        if forwarded is not None:
+            return forwarded
         # Without standalone mode click returns typer.Exit's code instead of raising it.
         code = app(args=argv, standalone_mode=False)
         return code if isinstance(code, int) else 0

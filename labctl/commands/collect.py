@@ -272,6 +272,22 @@ def _print_summary(summary: LakeSummary) -> None:
         err.print(f"[yellow]warning:[/] {problem}")
 
 
+@lake_app.command("provision")
+def lake_provision(
+    lake: LakeOption = DEFAULT_LAKE,
+    lake_root: LakeRootOption = "/lake",
+) -> None:
+    """Create the lake's zones with their owners and modes (run by `labctl deploy`, as the HDFS superuser)."""
+    from hdfs import InsecureClient
+
+    from labctl.lake.permissions import ADMIN_USER, apply_zone_access
+
+    with _failures(lake):
+        zones = apply_zone_access(InsecureClient(lake, user=ADMIN_USER), LakeLayout(lake_root))
+    for zone in zones:
+        out.print(f"{zone.path}  {zone.owner}:{zone.group}  {zone.mode_octal}", highlight=False)
+
+
 @lake_app.command("prune")
 def lake_prune(
     ctx: typer.Context,

@@ -56,6 +56,8 @@ ENDPOINTS = (
     WebEndpoint("HDFS DataNode", "datanode", "DATANODE_UI_PORT", "/datanode.html"),
     WebEndpoint("YARN NodeManager", "nodemanager", "NODEMANAGER_UI_PORT", "/node"),
     WebEndpoint("HBase RegionServer", "regionserver", "HBASE_REGIONSERVER_UI_PORT", "/rs-status"),
+    WebEndpoint("Mastodon replay (REST API)", "mastodon-replay", "MASTODON_REPLAY_PORT", "/api/v1/instance"),
+    WebEndpoint("Alert sink (labctl alerts)", "alert-sink", "ALERT_SINK_PORT", "/alerts"),
     WebEndpoint("HBase Thrift (happybase)", "hbase-thrift", "HBASE_THRIFT_PORT", "", "thrift"),
     WebEndpoint("ZooKeeper", "zookeeper", "ZOOKEEPER_PORT", "", "zk"),
 )

@@ -40,6 +40,8 @@ def ensure_secrets(manifest: Manifest) -> Path:
     _ensure(directory / "airflow-jwt-secret", lambda: secrets.token_urlsafe(32))
     _ensure(directory / "airflow-passwords.json", lambda: json.dumps({AIRFLOW_ADMIN: secrets.token_urlsafe(12)}))
     _ensure(directory / "pseudonym-key", lambda: secrets.token_hex(32))
+    # What the replay server accepts when it requires a token (live-mode tests).
+    _ensure(directory / "replay-token", lambda: secrets.token_urlsafe(32))
     return directory
 
 

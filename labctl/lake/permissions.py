@@ -17,10 +17,10 @@ from labctl.lake.layout import LakeLayout
 
 COLLECTOR_USER = "collector"
 ETL_USER = "etl"
-ADMIN_USER = "hdfs"
+ADMIN_USER = "hadoop"  # the user the NameNode runs as: the HDFS superuser
 ENGINEERS_GROUP = "data-engineers"
 ANALYSTS_GROUP = "analysts"
-ADMINS_GROUP = "supergroup"  # HDFS's default superuser group
+ADMINS_GROUP = "hadoop"  # dfs.permissions.superusergroup in the lab
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,9 @@ def zone_access(layout: LakeLayout = LakeLayout()) -> tuple[ZoneAccess, ...]:
                    "data engineers", "etl only"),
         ZoneAccess("state", layout.state_zone, COLLECTOR_USER, ENGINEERS_GROUP, 0o750,
                    "data engineers", "collector only"),
-        ZoneAccess("tmp", layout.tmp_zone, COLLECTOR_USER, ENGINEERS_GROUP, 0o700,
-                   "collector only", "collector only"),
+        # Engineers may list leftovers of failed writes (`labctl lake` reports them).
+        ZoneAccess("tmp", layout.tmp_zone, COLLECTOR_USER, ENGINEERS_GROUP, 0o750,
+                   "collector, data engineers", "collector only"),
     )
 
 
@@ -63,3 +64,15 @@ def hdfs_commands(layout: LakeLayout = LakeLayout()) -> list[list[str]]:
         commands.append(["hdfs", "dfs", "-chown", f"{access.owner}:{access.group}", access.path])
         commands.append(["hdfs", "dfs", "-chmod", access.mode_octal, access.path])
     return commands
+
+
+def apply_zone_access(client, layout: LakeLayout = LakeLayout()) -> list[ZoneAccess]:
+    """Create the zones and apply owners and modes through WebHDFS, in one process.
+
+    `client` is an `hdfs.InsecureClient` acting as the HDFS superuser; idempotent.
+    """
+    for access in zone_access(layout):
+        client.makedirs(access.path)
+        client.set_owner(access.path, owner=access.owner, group=access.group)
+        client.set_permission(access.path, permission=access.mode_octal)
+    return list(zone_access(layout))

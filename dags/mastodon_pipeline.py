@@ -1,0 +1,182 @@
+"""
+### Mastodon pipeline
+
+Collect Mastodon statuses into the HDFS data lake, compute the analysis metrics
+with Hadoop Streaming on YARN, load them into HBase, check them, publish them.
+
+check_lab → collect → run_jobs → quarantine → load_hbase → quality → publish → retention
+
+- **collect** reads the recording through the lab's replay server (`recorded`),
+  files already on the edge node (`file`), or a live instance (`live`, token in
+  the Airflow Connection `mastodon_default`, field *password*).
+- **run_jobs** reads the *whole* raw zone within retention, so a run that
+  collected nothing new publishes the same answers as the one before.
+- Every write is keyed by the run id (from the run's data interval): clearing a
+  run and running it again replaces its files and rows.
+- A failed task sends an alert (`LabWebhookNotifier`) that `labctl alerts` lists.
+
+See docs/pipeline.md.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, Variable, dag, get_current_context, task
+
+from labctl.alerts.notifier import LabWebhookNotifier
+
+SCHEDULE = os.environ.get("MASTODON_PIPELINE_SCHEDULE", "@hourly")
+
+CLUSTER_TASK = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=15),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=5),
+}
+
+
+def _maybe_fail(task_id: str) -> None:
+    """Lets a test (or a teacher) make one task fail on purpose to see the alert."""
+    if get_current_context()["params"].get("fail_task") == task_id:
+        raise RuntimeError(f"{task_id} failed on purpose (param fail_task)")
+
+
+DEFAULTS = {"source": "recorded", "instance": "", "timeline": "public"}
+
+
+def _param(name: str):
+    value = get_current_context()["params"].get(name)
+    return value if value not in (None, "") else Variable.get(f"pipeline_{name}", default=DEFAULTS[name])
+
+
+def _run_id() -> str:
+    from labctl.pipeline.steps import run_id_for
+
+    context = get_current_context()
+    dag_run = context["dag_run"]
+    end = dag_run.data_interval_end or dag_run.run_after
+    return run_id_for(end)
+
+
+@dag(
+    dag_id="mastodon_pipeline",
+    schedule=SCHEDULE,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["mastodon", "hadoop", "hbase"],
+    default_args={
+        "retries": 0,
+        "execution_timeout": timedelta(minutes=20),
+        "on_failure_callback": LabWebhookNotifier(),
+    },
+    params={
+        # Empty means "the Airflow Variable pipeline_<name>, else the lab's default":
+        # Variables are read when the task runs, never while the DAG file is parsed.
+        "source": Param(
+            None,
+            type=["null", "string"],
+            enum=[None, "recorded", "file", "live"],
+            title="Source",
+            description="recorded: the lab's replay server; file: files on the edge node; live: an instance.",
+        ),
+        "instance": Param(None, type=["null", "string"], title="Instance URL (live)"),
+        "timeline": Param(None, type=["null", "string"], title="Timeline", description="public, local or tag:NAME"),
+        "limit": Param(None, type=["null", "integer"], minimum=1, title="At most this many statuses"),
+        "files": Param([], type="array", title="Files on the edge node (source=file)"),
+        "include_noindex": Param(False, type="boolean", title="Ingest authors who set noindex"),
+        "max_malformed_ratio": Param(0.05, type="number", minimum=0, maximum=1, title="Largest share of malformed records"),
+        "fail_task": Param("", type="string", title="Task to fail on purpose (tests the alerts)"),
+    },
+)
+def mastodon_pipeline():
+    @task(execution_timeout=timedelta(minutes=2), **CLUSTER_TASK)
+    def check_lab() -> dict:
+        from labctl.pipeline.cluster import check_cluster
+
+        _maybe_fail("check_lab")
+        return check_cluster()
+
+    @task(execution_timeout=timedelta(minutes=30), **CLUSTER_TASK)
+    def collect() -> dict:
+        from labctl.pipeline import steps
+
+        _maybe_fail("collect")
+        params = get_current_context()["params"]
+        source = _param("source")
+        token = None
+        if source == "live":
+            from airflow.sdk import BaseHook
+
+            token = BaseHook.get_connection("mastodon_default").password
+        return steps.collect(
+            source=source,
+            instance=_param("instance"),
+            timeline=_param("timeline"),
+            limit=params["limit"],
+            include_noindex=params["include_noindex"],
+            files=params["files"],
+            token=token,
+        )
+
+    @task(execution_timeout=timedelta(minutes=30), **CLUSTER_TASK)
+    def run_jobs(collected: dict) -> dict:
+        from labctl.pipeline import steps
+
+        _maybe_fail("run_jobs")
+        result = steps.run_jobs(_run_id())
+        result["raw_records"] = steps.raw_records()
+        return result
+
+    @task(**CLUSTER_TASK)
+    def quarantine(jobs: dict) -> dict:
+        from labctl.pipeline import steps
+
+        _maybe_fail("quarantine")
+        metrics = steps.metrics_and_quarantine(_run_id(), jobs["output"])
+        return metrics["totals"]
+
+    @task(**CLUSTER_TASK)
+    def load_hbase(jobs: dict, totals: dict) -> dict:
+        from labctl.jobs.output import metrics_from_output
+        from labctl.pipeline import steps, yarn
+
+        _maybe_fail("load_hbase")
+        metrics = metrics_from_output(yarn.read_output(jobs["output"]))
+        return steps.load(_run_id(), metrics)
+
+    @task(**CLUSTER_TASK)
+    def quality(jobs: dict, loaded: dict) -> dict:
+        from labctl.jobs.output import metrics_from_output
+        from labctl.pipeline import steps, yarn
+
+        _maybe_fail("quality")
+        params = get_current_context()["params"]
+        metrics = metrics_from_output(yarn.read_output(jobs["output"]))
+        return steps.quality(_run_id(), metrics, jobs["counters"], jobs["raw_records"], params["max_malformed_ratio"])
+
+    @task(**CLUSTER_TASK)
+    def publish(checked: dict) -> str:
+        from labctl.pipeline import steps
+
+        _maybe_fail("publish")
+        return steps.publish(_run_id())
+
+    @task(**CLUSTER_TASK)
+    def retention(published: str) -> dict:
+        from labctl.pipeline import steps
+
+        keep_days = int(Variable.get("raw_retention_days", default="30"))
+        return steps.retention(keep_days, get_current_context()["dag_run"].run_after.date())
+
+    collected = collect()
+    check_lab() >> collected
+    jobs = run_jobs(collected)
+    totals = quarantine(jobs)
+    retention(publish(quality(jobs, load_hbase(jobs, totals))))
+
+
+mastodon_pipeline()

@@ -1,0 +1,1 @@
+"""Alerts: the Airflow notifier that sends them and the lab's sink that receives them."""

@@ -1,0 +1,3 @@
+from labctl.alerts.sink import main
+
+main()

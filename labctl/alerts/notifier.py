@@ -1,0 +1,36 @@
+"""An Airflow notifier that sends a task failure to a webhook (the lab's alert sink,
+or any endpoint that takes a JSON POST: a chat incoming webhook, an incident tool)."""
+
+from __future__ import annotations
+
+import os
+
+from airflow.sdk import BaseNotifier
+
+DEFAULT_URL = "http://alert-sink:8025/alerts"
+
+
+class LabWebhookNotifier(BaseNotifier):
+    template_fields = ("message",)
+
+    def __init__(self, message: str = "{{ ti.task_id }} failed in {{ dag.dag_id }} {{ run_id }}", url: str | None = None):
+        super().__init__()
+        self.message = message
+        self.url = url
+
+    def notify(self, context) -> None:
+        import requests
+
+        ti = context.get("ti") or context.get("task_instance")
+        exception = context.get("exception")
+        alert = {
+            "message": self.message,
+            "dag_id": context["dag"].dag_id,
+            "run_id": context.get("run_id"),
+            "task_id": getattr(ti, "task_id", None),
+            "try_number": getattr(ti, "try_number", None),
+            "error": repr(exception)[:2000] if exception else None,
+        }
+        url = self.url or os.environ.get("ALERT_WEBHOOK_URL", DEFAULT_URL)
+        response = requests.post(url, json=alert, timeout=10)
+        response.raise_for_status()

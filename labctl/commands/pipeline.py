@@ -1,0 +1,212 @@
+"""The pipeline on the lab: deploy, seed, run (through Airflow), alerts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rich.live import Live
+from rich.table import Table
+
+from labctl.core import edge, ui
+from labctl.core import runs as rn
+from labctl.core.airflow_api import AirflowAPI
+from labctl.core.errors import LabError
+from labctl.core.manifest import Manifest
+from labctl.core.ui import out
+
+REPLAY_URL = "http://mastodon-replay:8000"
+
+
+def seed(
+    files: Annotated[Optional[list[Path]], typer.Option("--file", help="Statuses files to ingest (JSON lines or JSON arrays, .gz too); repeat for several.")] = None,
+    live: Annotated[bool, typer.Option("--live", help="Collect from a live instance with your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE).")] = False,
+    instance: Annotated[Optional[str], typer.Option("--instance", help="The instance's base URL (with --live).")] = None,
+    timeline: Annotated[str, typer.Option("--timeline", metavar="public|local|tag:NAME", help="Which timeline.")] = "public",
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
+    include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex (off by default).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
+) -> None:
+    """Seed the lake's raw zone: by default the recorded data set, replayed offline through
+    the lab's Mastodon replay server and collected with Mastodon.py, exactly as a live instance."""
+    common = (["--include-noindex"] if include_noindex else []) + (["--json"] if as_json else [])
+    if files and live:
+        raise LabError("--file and --live are two different sources: choose one")
+    if files:
+        uploaded = [edge.copy_to_edge(path) for path in _existing(files)]
+        try:
+            code, output = edge.run_labctl(["ingest", *uploaded, *common])
+        finally:
+            for path in uploaded:
+                edge.remove_on_edge(path)
+    elif live:
+        if not instance:
+            raise LabError("--live needs --instance URL", hint="e.g. --instance https://mastodon.social --timeline public")
+        from labctl.collect.token import load_token
+
+        token = load_token()
+        if not token:
+            raise LabError("no Mastodon token", hint="export MASTODON_ACCESS_TOKEN or point MASTODON_ACCESS_TOKEN_FILE at a 0600 file")
+        token_file = edge.secret_file_on_edge("labctl-seed-token", token.reveal())
+        try:
+            code, output = edge.run_labctl(_collect_args(instance, timeline, limit) + common, environment={"MASTODON_ACCESS_TOKEN_FILE": token_file})
+        finally:
+            edge.remove_on_edge(token_file)
+    else:
+        code, output = edge.run_labctl(_collect_args(REPLAY_URL, timeline, limit) + common)
+    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
+    if code != 0:
+        raise typer.Exit(code=code)
+
+
+def _collect_args(instance: str, timeline: str, limit: int | None) -> list[str]:
+    return ["collect", "--instance", instance, "--timeline", timeline] + (["--limit", str(limit)] if limit else [])
+
+
+def _existing(paths: list[Path]) -> list[Path]:
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise LabError(f"no such file: {', '.join(missing)}")
+    return paths
+
+
+def deploy() -> None:
+    """Make the lab ready for the pipeline: the lake's zones and permissions, the HBase
+    schema, and the DAG parsed without import errors and unpaused."""
+    manifest = Manifest()
+    with ui.step("data lake zones and permissions"):
+        code, output = edge.run_labctl(["lake", "provision"])
+        if code != 0:
+            raise LabError("creating the lake's zones failed", details=output)
+    with ui.step("HBase tables"):
+        _ensure_hbase_schema(manifest)
+    api = AirflowAPI(manifest)
+    with ui.step(f"Airflow DAG {rn.DAG_ID}"):
+        rn.wait_for_dag(api)
+        rn.unpause(api)
+
+
+def _ensure_hbase_schema(manifest: Manifest) -> None:
+    import happybase
+
+    from labctl import hbase
+
+    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=60000)
+    try:
+        hbase.ensure_schema(connection)
+    finally:
+        connection.close()
+
+
+def run(
+    source: Annotated[str, typer.Option("--source", help="recorded (the replay server), file (--file) or live (--instance).")] = "recorded",
+    files: Annotated[Optional[list[Path]], typer.Option("--file", help="With --source file: statuses files, copied to the edge node.")] = None,
+    instance: Annotated[Optional[str], typer.Option("--instance", help="With --source live: the instance's URL (token: the Airflow Connection mastodon_default).")] = None,
+    timeline: Annotated[str, typer.Option("--timeline", help="public, local or tag:NAME.")] = "public",
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
+    include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex.")] = False,
+    fail_task: Annotated[str, typer.Option("--fail-task", help="Make this task fail on purpose (to see an alert).")] = "",
+    timeout: Annotated[float, typer.Option(help="Seconds to follow the run.")] = 1800,
+) -> None:
+    """Trigger the pipeline DAG through Airflow's REST API and follow it task by task."""
+    manifest = Manifest()
+    api = AirflowAPI(manifest)
+    rn.wait_for_dag(api)
+    rn.unpause(api)
+    conf: dict = {"source": source, "timeline": timeline, "include_noindex": include_noindex, "fail_task": fail_task, "limit": limit}
+    if instance:
+        conf["instance"] = instance
+    if files:
+        conf["files"] = [edge.copy_to_edge(path) for path in _existing(files)]
+    run_id = rn.trigger(api, conf)
+    ui.info(f"triggered {rn.DAG_ID} run {run_id}")
+    state = _follow(api, run_id, timeout)
+    elapsed = time.monotonic() - state.started
+    if state.state != "success":
+        failed = next((task for task in rn.TASK_ORDER if state.tasks.get(task) in ("failed", "upstream_failed")), None)
+        tail = rn.log_tail(api, run_id, failed, state.tries.get(failed, 1)) if failed else ""
+        what = f"run {run_id} ended {state.state}" + (f": task {failed} failed" if failed else "")
+        raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({manifest.url(_airflow_endpoint())}); alerts: `labctl alerts`")
+    _summary(api, manifest, run_id, elapsed)
+
+
+def _airflow_endpoint():
+    from labctl.core.manifest import ENDPOINTS
+
+    return next(endpoint for endpoint in ENDPOINTS if endpoint.service == "airflow-apiserver")
+
+
+def _follow(api: AirflowAPI, run_id: str, timeout: float) -> rn.RunState:
+    started = time.monotonic()
+    state = rn.poll(api, run_id)
+    with Live(_tasks_table(state), console=ui.err, refresh_per_second=2) as live:
+        while state.state not in rn.TERMINAL:
+            if time.monotonic() - started > timeout:
+                raise LabError(f"run {run_id} still {state.state} after {timeout:.0f} s", hint="follow it in the Airflow UI")
+            time.sleep(3)
+            state = rn.poll(api, run_id)
+            state.started = started
+            live.update(_tasks_table(state))
+    state.started = started
+    return state
+
+
+def _tasks_table(state: rn.RunState) -> Table:
+    colours = {"success": "green", "running": "yellow", "failed": "red", "upstream_failed": "red", "up_for_retry": "yellow", "queued": "blue", "scheduled": "blue"}
+    table = Table(title=f"{rn.DAG_ID} {state.run_id}: {state.state}")
+    table.add_column("task")
+    table.add_column("state")
+    for task in rn.TASK_ORDER:
+        value = state.tasks.get(task, "none")
+        table.add_row(task, f"[{colours.get(value, 'white')}]{value}[/]")
+    return table
+
+
+def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -> None:
+    jobs = rn.xcom(api, run_id, "run_jobs") or {}
+    checked = rn.xcom(api, run_id, "quality") or {}
+    loaded = rn.xcom(api, run_id, "load_hbase") or {}
+    totals = checked.get("totals", {})
+    table = Table(title=f"Run {run_id}: success in {elapsed:.0f} s")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("raw records read", checked.get("records_read")),
+        ("statuses (de-duplicated originals)", totals.get("statuses")),
+        ("boosts", totals.get("boosts")),
+        ("accounts", totals.get("accounts")),
+        ("statuses with media", totals.get("statuses_with_media")),
+        ("malformed records (quarantined)", totals.get("malformed")),
+        ("HBase rows loaded", loaded.get("rows")),
+        ("YARN applications", ", ".join(jobs.get("applications") or [])),
+    ]
+    for name, value in rows:
+        table.add_row(name, "" if value is None else str(value))
+    out.print(table)
+    ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
+    ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")
+
+
+def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """The alerts the pipeline sent (failed tasks), as received by the lab's alert sink."""
+    import requests
+
+    manifest = Manifest()
+    received = requests.get(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts", timeout=10).json()
+    if as_json:
+        out.print_json(data=received)
+        return
+    table = Table(title="Alerts")
+    for column in ("received", "dag", "run", "task", "try", "error"):
+        table.add_column(column, overflow="fold")
+    for alert in received:
+        table.add_row(alert.get("received_at", ""), alert.get("dag_id", ""), alert.get("run_id", ""), alert.get("task_id", ""), str(alert.get("try_number", "")), (alert.get("error") or "")[:200])
+    out.print(table if received else "No alert received.")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (deploy, seed, run, alerts):
+        app.command()(command)

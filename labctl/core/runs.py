@@ -1,0 +1,76 @@
+"""Deploying and running the pipeline through Airflow's REST API."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from labctl.core.airflow_api import AirflowAPI
+from labctl.core.errors import LabError
+
+DAG_ID = "mastodon_pipeline"
+TERMINAL = {"success", "failed"}
+TASK_ORDER = ("check_lab", "collect", "run_jobs", "quarantine", "load_hbase", "quality", "publish", "retention")
+
+
+def wait_for_dag(api: AirflowAPI, timeout: float = 180) -> dict:
+    """The DAG as Airflow parsed it; an import error fails at once, loudly."""
+    deadline = time.monotonic() + timeout
+    while True:
+        errors = [error for error in api.import_errors() if "mastodon_pipeline" in (error.get("filename") or "")]
+        if errors:
+            raise LabError(f"the DAG does not import: {errors[0].get('filename')}", details=errors[0].get("stack_trace"), hint="fix dags/ or labctl/pipeline, then `labctl deploy`")
+        try:
+            return api.get(f"/dags/{DAG_ID}")
+        except LabError:
+            if time.monotonic() > deadline:
+                raise LabError(f"Airflow has not parsed {DAG_ID} after {timeout:.0f} s", hint="see `labctl logs airflow-dag-processor`") from None
+            time.sleep(3)
+
+
+def unpause(api: AirflowAPI) -> None:
+    api.request("PATCH", f"/dags/{DAG_ID}", json={"is_paused": False})
+
+
+def trigger(api: AirflowAPI, conf: dict) -> str:
+    run = api.request("POST", f"/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": conf})
+    return run["dag_run_id"]
+
+
+@dataclass
+class RunState:
+    run_id: str
+    state: str
+    tasks: dict[str, str] = field(default_factory=dict)
+    tries: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+
+def poll(api: AirflowAPI, run_id: str) -> RunState:
+    run = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}")
+    instances = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances").get("task_instances", [])
+    state = RunState(run_id, run.get("state") or "queued")
+    for instance in instances:
+        state.tasks[instance["task_id"]] = instance.get("state") or "none"
+        state.tries[instance["task_id"]] = instance.get("try_number") or 1
+    return state
+
+
+def xcom(api: AirflowAPI, run_id: str, task_id: str):
+    try:
+        return api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value").get("value")
+    except LabError:
+        return None
+
+
+def log_tail(api: AirflowAPI, run_id: str, task_id: str, try_number: int, lines: int = 40) -> str:
+    try:
+        log = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}", full_content="true")
+    except LabError as exc:
+        return f"(log unavailable: {exc.message})"
+    content = log.get("content")
+    if isinstance(content, list):
+        text = "\n".join(entry.get("event", str(entry)) if isinstance(entry, dict) else str(entry) for entry in content)
+    else:
+        text = str(content)
+    return "\n".join(text.splitlines()[-lines:])

@@ -1,0 +1,48 @@
+"""The lab as seen from inside its network, and whether it can take a run."""
+
+from __future__ import annotations
+
+import os
+
+import requests
+
+NAMENODE = os.environ.get("LAB_NAMENODE_HTTP", "http://namenode:9870")
+RESOURCEMANAGER = os.environ.get("LAB_RESOURCEMANAGER_HTTP", "http://resourcemanager:8088")
+THRIFT_HOST = os.environ.get("LAB_HBASE_THRIFT_HOST", "hbase-thrift")
+THRIFT_PORT = int(os.environ.get("LAB_HBASE_THRIFT_PORT", "9090"))
+REPLAY_URL = os.environ.get("LAB_REPLAY_URL", "http://mastodon-replay:8000")
+STREAMING_JAR = f"/opt/hadoop/lib/hadoop-streaming-{os.environ.get('HADOOP_VERSION', '3.4.2')}.jar"
+JOBS_DIR = "/opt/lab/src/jobs"
+
+
+class ClusterNotReady(RuntimeError):
+    pass
+
+
+def _bean(query: str) -> dict:
+    beans = requests.get(f"{NAMENODE}/jmx", params={"qry": query}, timeout=10).json().get("beans") or [{}]
+    return beans[0]
+
+
+def check_cluster() -> dict[str, object]:
+    """HDFS writable, YARN with NodeManagers, HBase's Thrift server answering."""
+    import happybase
+
+    if _bean("Hadoop:service=NameNode,name=NameNodeInfo").get("Safemode"):
+        raise ClusterNotReady("HDFS is in safe mode")
+    live = int(_bean("Hadoop:service=NameNode,name=FSNamesystemState").get("NumLiveDataNodes", 0))
+    nodes = requests.get(f"{RESOURCEMANAGER}/ws/v1/cluster/metrics", timeout=10).json()["clusterMetrics"]["activeNodes"]
+    if live < 1 or nodes < 1:
+        raise ClusterNotReady(f"{live} DataNodes and {nodes} NodeManagers: need at least one of each")
+    connection = happybase.Connection(THRIFT_HOST, THRIFT_PORT, timeout=30000)
+    try:
+        tables = len(connection.tables())
+    finally:
+        connection.close()
+    return {"datanodes": live, "nodemanagers": nodes, "hbase_tables": tables}
+
+
+def hbase_connection():
+    import happybase
+
+    return happybase.Connection(THRIFT_HOST, THRIFT_PORT, timeout=120000)
