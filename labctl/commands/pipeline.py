@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -142,16 +143,29 @@ def _airflow_endpoint():
 def _follow(api: AirflowAPI, run_id: str, timeout: float) -> rn.RunState:
     started = time.monotonic()
     state = rn.poll(api, run_id)
-    with Live(_tasks_table(state), console=ui.err, refresh_per_second=2) as live:
+    seen: dict[str, str] = {}
+    # A live table on a terminal; one line per task state change in CI logs.
+    with Live(_tasks_table(state), console=ui.err, refresh_per_second=2, transient=False) if ui.err.is_terminal else _nothing() as live:
         while state.state not in rn.TERMINAL:
             if time.monotonic() - started > timeout:
                 raise LabError(f"run {run_id} still {state.state} after {timeout:.0f} s", hint="follow it in the Airflow UI")
             time.sleep(3)
             state = rn.poll(api, run_id)
             state.started = started
-            live.update(_tasks_table(state))
+            if live is not None:
+                live.update(_tasks_table(state))
+            else:
+                for task, value in state.tasks.items():
+                    if seen.get(task) != value and value != "none":
+                        ui.info(f"{time.monotonic() - started:6.0f} s  {task}: {value}")
+                        seen[task] = value
     state.started = started
     return state
+
+
+@contextmanager
+def _nothing():
+    yield None
 
 
 def _tasks_table(state: rn.RunState) -> Table:
@@ -170,6 +184,8 @@ def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -
     checked = rn.xcom(api, run_id, "quality") or {}
     loaded = rn.xcom(api, run_id, "load_hbase") or {}
     totals = checked.get("totals", {})
+    rows = loaded.get("rows")
+    rows_loaded = sum(rows.values()) if isinstance(rows, dict) else rows
     table = Table(title=f"Run {run_id}: success in {elapsed:.0f} s")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -180,7 +196,7 @@ def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -
         ("accounts", totals.get("accounts")),
         ("statuses with media", totals.get("statuses_with_media")),
         ("malformed records (quarantined)", totals.get("malformed")),
-        ("HBase rows loaded", loaded.get("rows")),
+        ("HBase rows loaded", rows_loaded),
         ("YARN applications", ", ".join(jobs.get("applications") or [])),
     ]
     for name, value in rows:

@@ -70,7 +70,17 @@ def log_tail(api: AirflowAPI, run_id: str, task_id: str, try_number: int, lines:
         return f"(log unavailable: {exc.message})"
     content = log.get("content")
     if isinstance(content, list):
-        text = "\n".join(entry.get("event", str(entry)) if isinstance(entry, dict) else str(entry) for entry in content)
+        text = "\n".join(_log_line(entry) for entry in content)
     else:
         text = str(content)
     return "\n".join(text.splitlines()[-lines:])
+
+
+def _log_line(entry) -> str:
+    """Airflow 3 serves structured log entries; an exception's type and value sit in error_detail."""
+    if not isinstance(entry, dict):
+        return str(entry)
+    line = str(entry.get("event", ""))
+    for error in entry.get("error_detail") or []:
+        line += f"\n{error.get('exc_type')}: {error.get('exc_value')}"
+    return line
