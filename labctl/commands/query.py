@@ -1,0 +1,173 @@
+"""`labctl query` and `labctl report`: the analysis questions, answered from HBase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from labctl.commands.jobs import dumps
+from labctl.core.errors import LabError
+from labctl.hbase import keys, queries, reidentify
+from labctl.hbase.connection import HBASE_ERRORS, connect, error_message
+from labctl.hbase.runs import RunError
+from labctl.hbase.schema import NAMESPACE
+
+app = typer.Typer(add_completion=False)
+diagnostics = Console(stderr=True)
+
+NAMES_HELP = (
+    f"One of: {', '.join(queries.QUERY_NAMES)}; or `user HANDLE`; "
+    f"or {', '.join(queries.LOOKUPS)} followed by a name (one count)."
+)
+NamespaceOption = Annotated[str, typer.Option(help="HBase namespace of the tables (tests use their own).")]
+RunOption = Annotated[str | None, typer.Option("--run", help="Read this run id instead of the latest published run.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    diagnostics.print(f"[red]error:[/] {escape(message)}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def hbase() -> Iterator[Any]:
+    """A connection for one command; every failure it can meet becomes one clear message."""
+    try:
+        connection = connect()
+    except LabError as error:
+        raise _fail(error.message) from error
+    try:
+        yield connection
+    except (queries.QueryError, RunError, keys.KeyEncodingError, reidentify.RevealRefused) as error:
+        raise _fail(str(error)) from error
+    except HBASE_ERRORS as error:  # OSError included: a report folder that cannot be written
+        raise _fail(f"HBase could not answer: {error_message(error)}") from error
+    finally:
+        connection.close()
+
+
+def _pseudonymiser():
+    """The lab's pseudonymiser, or None when this user cannot read the key (pseudonyms still work)."""
+    from labctl.core.manifest import Manifest
+    from labctl.core.secrets import pseudonym_key
+    from labctl.governance.pseudonym import Pseudonymiser
+
+    try:
+        return Pseudonymiser(pseudonym_key(Manifest()))
+    except OSError:
+        return None
+
+
+def answer(connection, name: str, target: str | None, *, limit: int | None, by: str, run: str | None, namespace: str) -> dict[str, Any]:
+    """The query behind the command line's words."""
+    if name == "user":
+        if not target:
+            raise queries.QueryError("`query user` needs a HANDLE (or its u_... pseudonym)")
+        return queries.account(connection, target, pseudonymiser=_pseudonymiser(), run=run, namespace=namespace)
+    if name in queries.LOOKUPS:
+        if not target:
+            raise queries.QueryError(f"`query {name}` needs the {name} to look up")
+        return queries.lookup(connection, name, target, run=run, namespace=namespace)
+    if target is not None:
+        raise queries.QueryError(f"`query {name}` takes no argument (got {target!r})")
+    if by != "interactions" and name != "engagement":
+        raise queries.QueryError("--by applies to the engagement query only")
+    return queries.query(connection, name, limit, by=by, run=run, namespace=namespace)
+
+
+def _cells(row: list[Any]) -> list[str]:
+    return [f"{cell:.4g}" if isinstance(cell, float) else f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row]
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    table = Table(title=title)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index == 0 else "right")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in _cells(row)))
+    return table
+
+
+_ACCOUNT = "account"
+# section -> (title, columns, row of an entry)
+_LAYOUTS: dict[str, tuple[str, list[str], Callable[[str, Any], list[Any]]]] = {
+    "followers": ("Followers", [_ACCOUNT, "followers", "following", "statuses"], lambda k, a: [k, a["followers"], a["following"], a["statuses_count"]]),
+    "engagement": (
+        "Engagement",
+        [_ACCOUNT, "statuses", "interactions", "followers", "avg interactions", "engagement rate"],
+        lambda k, e: [k, e["statuses"], e["interactions"], e["followers"], float(e["avg_interactions"]), float(e["engagement_rate"])],
+    ),
+    "user_growth": ("User growth (account creation month)", ["month", "new", "cumulative"], lambda k, g: [k, g["new"], g["cumulative"]]),
+    "totals": ("Totals", ["", "count"], lambda k, n: [k.replace("_", " "), n]),
+    "urls": ("URLs", ["url", "statuses"], lambda k, n: [k, n]),
+    "domains": ("Domains", ["domain", "statuses"], lambda k, n: [k, n]),
+    "media_types": ("Media attachments", ["type", "attachments"], lambda k, n: [k, n]),
+    "tags": ("Tags", ["tag", "statuses"], lambda k, n: [k, n]),
+    "mentions": ("Mentions", [_ACCOUNT, "statuses"], lambda k, n: [k, n]),
+    "emojis": ("Custom emojis", ["shortcode", "statuses"], lambda k, n: [k, n]),
+}
+
+
+def tables(result: dict[str, Any]) -> list[Table]:
+    """Rich tables of a query's answer, one per section."""
+    shown = []
+    for section, entries in result.items():
+        if section == "language_shares":
+            continue
+        if section == "languages":
+            shares = result.get("language_shares", {})
+            rows = [[code, count, f"{shares.get(code, 0):.1%}"] for code, count in entries.items()]
+            shown.append(_table("Languages", ["language", "statuses", "share"], rows))
+            continue
+        title, columns, row = _LAYOUTS[section]
+        shown.append(_table(title, columns, [row(key, entry) for key, entry in entries.items()]))
+    return shown
+
+
+@app.command("query")
+def query_command(
+    name: Annotated[str, typer.Argument(help=NAMES_HELP, show_default=False)],
+    target: Annotated[str | None, typer.Argument(help="The HANDLE of `user`, or the name a lookup counts.", show_default=False)] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Rows of a list; 0 for all.")] = queries.DEFAULT_LIMIT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON, with the metric contract's field names.")] = False,
+    by: Annotated[str, typer.Option(help="Order of `engagement`: interactions or rate.")] = "interactions",
+    show_handles: Annotated[bool, typer.Option("--reveal", help="Show real handles instead of pseudonyms (allowed users only).")] = False,
+    run: RunOption = None,
+    namespace: NamespaceOption = NAMESPACE,
+) -> None:
+    """Answer an analysis question from HBase (the latest published run)."""
+    with hbase() as connection:
+        run = queries.resolve_run(queries.Reader(connection, namespace), run)
+        result = answer(connection, name, target, limit=limit or None, by=by, run=run, namespace=namespace)
+        if show_handles:
+            result = reidentify.reveal(connection, result, namespace=namespace)
+    if name in ("user", *queries.LOOKUPS) and not any(result.values()):
+        raise _fail(f"run {run} has no {name} {target!r}")
+    diagnostics.print(f"run {run}", highlight=False)
+    if as_json:
+        typer.echo(dumps(result))
+        return
+    console = Console()
+    for table in tables(result):
+        console.print(table)
+
+
+@app.command("report")
+def report_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write index.html into.")] = Path("reports/hbase"),
+    run: RunOption = None,
+    namespace: NamespaceOption = NAMESPACE,
+) -> None:
+    """Write an offline HTML report (charts and tables) of the latest published run."""
+    from labctl.hbase.report import write_report
+
+    with hbase() as connection:
+        page = write_report(connection, out, run=run, namespace=namespace)
+    diagnostics.print(f"report written to {page}", highlight=False)
+    typer.echo(str(page))

@@ -1,0 +1,223 @@
+"""Load one run's metric document into HBase with batched mutations.
+
+`run_rows` turns the document (docs/metrics.md) into rows, with every handle replaced by its
+pseudonym: a pure function, so the tests and the benchmark build exactly what is loaded.
+`load_run` deletes whatever an earlier load of the same run left, writes the rows in batches
+of `batch_size` rows (one Thrift `mutateRows` call each) and marks the run loaded; queries
+only see it once `publish_run` is called.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from typing import Any
+
+from labctl.governance.pseudonym import Pseudonymiser
+from labctl.hbase import keys, runs
+from labctl.hbase.schema import (
+    ACCOUNTS,
+    AGGREGATE_SECTIONS,
+    NAMESPACE,
+    PERSON_SECTIONS,
+    RANK,
+    REID,
+    TERM_SECTIONS,
+    TERMS,
+    TableSpec,
+)
+
+# Measured on the lab (docs/benchmarks.md): rows/s stop improving past about 2,000 rows per
+# call, and the Thrift server's memory per call grows with it.
+DEFAULT_BATCH_SIZE = 2000
+CONTRACT_SECTIONS = ("totals", "followers", "engagement", "user_growth", *TERM_SECTIONS, "mentions")
+# Keys only, one cell per row: what deleting needs to read.
+KEYS_ONLY = "KeyOnlyFilter() AND FirstKeyOnlyFilter()"
+
+Row = tuple[bytes, dict[bytes, bytes]]
+
+
+class MetricsDocumentError(ValueError):
+    """The document handed to the loader is not the contract's metric document."""
+
+
+@dataclass
+class RunRows:
+    rank: list[Row] = field(default_factory=list)
+    accounts: list[Row] = field(default_factory=list)
+    terms: list[Row] = field(default_factory=list)
+    reid: list[Row] = field(default_factory=list)
+    # (section, entity, reason) of entries that cannot be stored, e.g. a key over HBase's limit.
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def by_table(self) -> list[tuple[TableSpec, list[Row]]]:
+        return [(RANK, self.rank), (ACCOUNTS, self.accounts), (TERMS, self.terms), (REID, self.reid)]
+
+
+@dataclass
+class LoadStats:
+    run_id: str
+    rows: dict[str, int]
+    deleted: int
+    skipped: list[tuple[str, str, str]]
+    seconds: float
+    batch_size: int
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.total_rows / self.seconds if self.seconds > 0 else float("inf")
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable (for an Airflow XCom)."""
+        return {**asdict(self), "skipped": [list(entry) for entry in self.skipped], "rows_per_second": round(self.rows_per_second)}
+
+
+def value(data: Any) -> bytes:
+    return keys.encode(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def check_document(metrics: Any) -> None:
+    if not isinstance(metrics, dict):
+        raise MetricsDocumentError(f"the metric document must be a JSON object, got {type(metrics).__name__}")
+    missing = [section for section in CONTRACT_SECTIONS if section not in metrics]
+    if missing:
+        raise MetricsDocumentError(f"the metric document has no {', '.join(missing)} (see docs/metrics.md)")
+    wrong = [section for section in CONTRACT_SECTIONS if not isinstance(metrics[section], dict)]
+    if wrong:
+        raise MetricsDocumentError(f"sections {', '.join(wrong)} of the metric document are not objects")
+
+
+def run_rows(run_id: str, metrics: dict[str, Any], pseudonymiser: Pseudonymiser) -> RunRows:
+    """Every row of one run, handles pseudonymised. Entries that cannot be keyed are skipped and listed."""
+    keys.check_run_id(run_id)
+    check_document(metrics)
+    rows = RunRows()
+    accounts: dict[str, dict[bytes, bytes]] = {}
+    handles: dict[str, str] = {}
+
+    def person(section: str, handle: str) -> str | None:
+        pseudonym = pseudonymiser.pseudonym(handle)
+        if handles.setdefault(pseudonym, handle) != handle:
+            rows.skipped.append((section, handle, f"pseudonym collides with {handles[pseudonym]!r}"))
+            return None
+        return pseudonym
+
+    def add(section: str, entity: str, build: Iterable[tuple[list[Row], Row]]) -> None:
+        try:
+            made = list(build)
+        except (keys.KeyEncodingError, TypeError, KeyError) as error:
+            rows.skipped.append((section, entity, f"{type(error).__name__}: {error}"))
+            return
+        for target, row in made:
+            target.append(row)
+
+    def followers_rows(pseudonym: str, entry: dict) -> Iterator[tuple[list[Row], Row]]:
+        yield rows.rank, (keys.rank_key("followers", run_id, keys.desc_int(entry["followers"]), pseudonym), {b"p:v": value(entry)})
+        accounts.setdefault(pseudonym, {})[b"p:followers"] = value(entry)
+
+    def engagement_rows(pseudonym: str, entry: dict) -> Iterator[tuple[list[Row], Row]]:
+        by_interactions = keys.rank_key("engagement", run_id, keys.desc_int(entry["interactions"]), pseudonym)
+        by_rate = keys.rank_key("engagement_rate", run_id, keys.desc_float(entry["engagement_rate"]), pseudonym)
+        yield rows.rank, (by_interactions, {b"p:v": value(entry)})
+        yield rows.rank, (by_rate, {b"p:v": value(entry)})
+        accounts.setdefault(pseudonym, {})[b"p:engagement"] = value(entry)
+
+    def mention_rows(pseudonym: str, count: int) -> Iterator[tuple[list[Row], Row]]:
+        yield rows.rank, (keys.rank_key("mentions", run_id, keys.desc_int(count), pseudonym), {b"p:v": value(count)})
+        accounts.setdefault(pseudonym, {})[b"p:mentions"] = value(count)
+
+    def term_rows(section: str, name: str, count: int) -> Iterator[tuple[list[Row], Row]]:
+        ranked = keys.rank_key(section, run_id, keys.desc_int(count), name)
+        looked_up = keys.term_key(run_id, section, name)
+        yield rows.rank, (ranked, {b"c:v": value(count)})
+        yield rows.terms, (looked_up, {b"c:v": value(count)})
+
+    for section, builder in (("followers", followers_rows), ("engagement", engagement_rows), ("mentions", mention_rows)):
+        for handle, entry in metrics[section].items():
+            pseudonym = person(section, handle)
+            if pseudonym is not None:
+                add(section, handle, builder(pseudonym, entry))
+    for section in TERM_SECTIONS:
+        for name, count in metrics[section].items():
+            add(section, name, term_rows(section, name, count))
+    for month, entry in metrics["user_growth"].items():
+        add("user_growth", month, [(rows.rank, (keys.rank_key("user_growth", run_id, "", month), {b"c:v": value(entry)}))])
+    rows.rank.append((keys.rank_key("totals", run_id, "", ""), {b"c:v": value(metrics["totals"])}))
+    rows.accounts = [(keys.account_key(run_id, pseudonym), data) for pseudonym, data in accounts.items()]
+    rows.reid = [(keys.encode(pseudonym), {b"h:handle": keys.encode(handle)}) for pseudonym, handle in handles.items()]
+    return rows
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1, got {size}")
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def write(table, rows: Sequence[Row], batch_size: int) -> int:
+    """One `mutateRows` round trip per `batch_size` rows (happybase sends a batch on exit)."""
+    for chunk in chunks(rows, batch_size):
+        with table.batch() as batch:
+            for key, data in chunk:
+                batch.put(key, data)
+    return len(rows)
+
+
+def delete_keys(table, row_keys: Sequence[bytes], batch_size: int) -> int:
+    for chunk in chunks(row_keys, batch_size):
+        with table.batch() as batch:
+            for key in chunk:
+                batch.delete(key)
+    return len(row_keys)
+
+
+def run_prefixes(run_id: str) -> list[tuple[TableSpec, list[bytes]]]:
+    """Where a run's rows are: a prefix per rank section, a prefix per salt bucket elsewhere."""
+    sections = PERSON_SECTIONS + AGGREGATE_SECTIONS
+    return [
+        (RANK, [keys.rank_prefix(section, run_id) for section in sections]),
+        (ACCOUNTS, keys.bucket_prefixes(run_id)),
+        (TERMS, keys.bucket_prefixes(run_id)),
+    ]
+
+
+def delete_run_rows(connection, run_id: str, *, namespace: str = NAMESPACE, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+    """Remove every row of a run (the re-identification table is shared by all runs and kept)."""
+    keys.check_run_id(run_id)
+    deleted = 0
+    for spec, prefixes in run_prefixes(run_id):
+        table = connection.table(spec.full_name(namespace))
+        found = [key for prefix in prefixes for key, _ in table.scan(row_prefix=prefix, filter=KEYS_ONLY, batch_size=batch_size)]
+        deleted += delete_keys(table, found, batch_size)
+    return deleted
+
+
+def load_run(
+    connection,
+    run_id: str,
+    metrics: dict[str, Any],
+    pseudonymiser: Pseudonymiser,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    namespace: str = NAMESPACE,
+) -> LoadStats:
+    """Load (or load again: the result is the same) one run; it stays unpublished."""
+    rows = run_rows(run_id, metrics, pseudonymiser)  # a bad document fails before any write
+    runs.mark_loading(connection, run_id, namespace=namespace)
+    deleted = delete_run_rows(connection, run_id, namespace=namespace, batch_size=batch_size)
+    written: dict[str, int] = {}
+    started = time.perf_counter()
+    for spec, table_rows in rows.by_table():
+        written[spec.name] = write(connection.table(spec.full_name(namespace)), table_rows, batch_size)
+    seconds = time.perf_counter() - started
+    runs.mark_loaded(connection, run_id, written, namespace=namespace)
+    return LoadStats(run_id, written, deleted, rows.skipped, seconds, batch_size)

@@ -1,0 +1,189 @@
+"""The tables of the `mastodon` namespace, as data, and `ensure_schema` that creates them.
+
+Every choice below is explained in docs/hbase-schema.md. Tables are created through Thrift
+(happybase), which sets versions, compression, bloom filter, TTL and block cache per family;
+the namespace, the data block encodings and the pre-splits go through the Java admin
+(admin.py), because Thrift v1 has no call for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from labctl.hbase import keys
+from labctl.hbase.admin import ContainerAdmin, SchemaAdmin
+from labctl.lake.retention import DEFAULT_KEEP_DAYS
+
+NAMESPACE = "mastodon"
+
+# Per-person rows live as long as the raw statuses they come from (the lake's retention).
+PERSON_TTL_SECONDS = DEFAULT_KEEP_DAYS * 24 * 3600
+# What Thrift reports for a family without TTL (HConstants.FOREVER).
+FOREVER = 2**31 - 1
+
+# Sections of the rank table; the person ones are in family `p` (with TTL), the others in `c`.
+PERSON_SECTIONS = ("followers", "engagement", "engagement_rate", "mentions")
+AGGREGATE_SECTIONS = ("totals", "user_growth", "urls", "domains", "languages", "media_types", "tags", "emojis")
+TERM_SECTIONS = ("urls", "domains", "languages", "media_types", "tags", "emojis")
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    compression: str = "ZSTD"
+    bloom: str = "ROW"
+    ttl: int | None = None
+    block_cache: bool = True
+    in_memory: bool = False
+    max_versions: int = 1
+    # Not settable through Thrift v1: applied by the admin, absent from Thrift's description.
+    encoding: str = "FAST_DIFF"
+
+    def thrift_options(self) -> dict[str, Any]:
+        """happybase create_table options. Thrift's ColumnDescriptor defaults the block cache to
+        off, unlike HBase, so every option is always given."""
+        options: dict[str, Any] = {
+            "max_versions": self.max_versions,
+            "compression": self.compression,
+            "bloom_filter_type": self.bloom,
+            "block_cache_enabled": self.block_cache,
+            "in_memory": self.in_memory,
+        }
+        if self.ttl is not None:
+            options["time_to_live"] = self.ttl
+        return options
+
+    def expected_description(self) -> dict[str, Any]:
+        """What happybase's `families()` reports for this family once created."""
+        return {
+            "max_versions": self.max_versions,
+            "compression": self.compression.encode(),
+            "bloom_filter_type": self.bloom.encode(),
+            "block_cache_enabled": self.block_cache,
+            "in_memory": self.in_memory,
+            "time_to_live": FOREVER if self.ttl is None else self.ttl,
+        }
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    families: tuple[Family, ...]
+    splits: tuple[bytes, ...] = field(default=())
+
+    def full_name(self, namespace: str = NAMESPACE) -> str:
+        return f"{namespace}:{self.name}"
+
+
+def _section_splits() -> tuple[bytes, ...]:
+    """One region per section of the rank table."""
+    prefixes = sorted(f"{section}{keys.SEP}".encode() for section in PERSON_SECTIONS + AGGREGATE_SECTIONS)
+    return tuple(prefixes[1:])
+
+
+RUNS = TableSpec(
+    "runs",
+    # A few hundred bytes per run, read by every query: kept in memory, not worth compressing.
+    (Family("r", compression="NONE", in_memory=True, encoding="NONE"),),
+)
+RANK = TableSpec(
+    "rank",
+    (
+        Family("c"),
+        # Only ever scanned (top-N, forgetting an account): a bloom filter would never be read.
+        Family("p", bloom="NONE", ttl=PERSON_TTL_SECONDS),
+    ),
+    _section_splits(),
+)
+ACCOUNTS = TableSpec("accounts", (Family("p", ttl=PERSON_TTL_SECONDS),), tuple(keys.salt_splits()))
+TERMS = TableSpec("terms", (Family("c"),), tuple(keys.salt_splits()))
+REID = TableSpec(
+    "reid",
+    # Read only by `--reveal`: its blocks are not worth a place in the block cache.
+    (Family("h", ttl=PERSON_TTL_SECONDS, block_cache=False, encoding="NONE"),),
+    tuple(f"u_{digit:x}".encode() for digit in range(1, 16)),
+)
+TABLES = (RUNS, RANK, ACCOUNTS, TERMS, REID)
+
+
+class SchemaError(RuntimeError):
+    """The tables in HBase are not the documented ones (or cannot be made so)."""
+
+
+def table_name(spec: TableSpec, namespace: str = NAMESPACE) -> str:
+    return spec.full_name(namespace)
+
+
+def existing_tables(connection, namespace: str = NAMESPACE) -> set[str]:
+    prefix = f"{namespace}:"
+    return {name.decode() for name in connection.tables() if name.decode().startswith(prefix)}
+
+
+def shape_operation(spec: TableSpec, namespace: str) -> list[str]:
+    """The admin operation giving a table its data block encodings and pre-splits."""
+    return [
+        "shape",
+        spec.full_name(namespace),
+        *(f"{family.name}={family.encoding}" for family in spec.families),
+        *(split.hex() for split in spec.splits),
+    ]
+
+
+def describe(connection, namespace: str = NAMESPACE) -> dict[str, dict[str, dict[str, Any]]]:
+    """Thrift's view of every table: {table: {family: options}}."""
+    found = {}
+    for spec in TABLES:
+        families = connection.table(spec.full_name(namespace)).families()
+        found[spec.name] = {name.decode(): options for name, options in families.items()}
+    return found
+
+
+def mismatches(described: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    """Differences between Thrift's description and the specs, one line each."""
+    problems = []
+    for spec in TABLES:
+        families = described.get(spec.name, {})
+        for family in spec.families:
+            actual = families.get(family.name)
+            if actual is None:
+                problems.append(f"{spec.name}: family {family.name!r} is missing")
+                continue
+            for option, wanted in family.expected_description().items():
+                if actual.get(option) != wanted:
+                    problems.append(f"{spec.name}:{family.name} {option} is {actual.get(option)!r}, expected {wanted!r}")
+        extra = set(families) - {family.name for family in spec.families}
+        if extra:
+            problems.append(f"{spec.name}: unexpected families {sorted(extra)}")
+    return problems
+
+
+def ensure_schema(connection, *, namespace: str = NAMESPACE, admin: SchemaAdmin | None = None) -> list[str]:
+    """Create what is missing (namespace, tables, encodings, splits), then check every family.
+
+    Idempotent: an existing table is left as it is, and a difference from the documented
+    schema raises SchemaError rather than being silently altered. Returns the tables created.
+    `admin` defaults to the lab's (docker exec into hbase-master).
+    """
+    admin = admin or ContainerAdmin()
+    admin.run(["namespace", namespace])
+    present = existing_tables(connection, namespace)
+    created = []
+    for spec in TABLES:
+        name = spec.full_name(namespace)
+        if name not in present:
+            connection.create_table(name, {family.name: family.thrift_options() for family in spec.families})
+            created.append(name)
+    # Shaping a table that already has rows only sets encodings; splits apply to new tables.
+    admin.run(*(shape_operation(spec, namespace) for spec in TABLES))
+    problems = mismatches(describe(connection, namespace))
+    if problems:
+        raise SchemaError(f"HBase tables differ from the documented schema ({namespace}): " + "; ".join(problems))
+    return created
+
+
+def drop_namespace(namespace: str, *, admin: SchemaAdmin | None = None) -> None:
+    """Delete a namespace and all its tables (test namespaces; never the lab's own by accident)."""
+    if namespace == NAMESPACE:
+        raise ValueError(f"refusing to drop the lab's namespace {NAMESPACE!r}")
+    (admin or ContainerAdmin()).run(["drop-namespace", namespace])
