@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from labctl.commands import collect, data, jobs, pipeline, stack
+from labctl.commands import collect, data, jobs, pipeline, query, stack
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -22,6 +22,8 @@ stack.register(app)
 pipeline.register(app)
 # collect, ingest, record, `token check` and `lake` sit at the top level, as users type them.
 app.add_typer(collect.app)
+# `labctl query NAME` and `labctl report`, reading HBase through Thrift.
+app.add_typer(query.app)
 app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
 app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
 
