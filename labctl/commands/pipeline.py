@@ -76,7 +76,8 @@ def _existing(paths: list[Path]) -> list[Path]:
 
 def deploy() -> None:
     """Make the lab ready for the pipeline: the lake's zones and permissions, the HBase
-    schema, and the DAG parsed without import errors and unpaused."""
+    schema, and the DAG parsed without import errors. The DAG stays paused until the
+    first `labctl run`, so that its schedule never races a `labctl seed` on a new lab."""
     manifest = Manifest()
     with ui.step("data lake zones and permissions"):
         code, output = edge.run_labctl(["lake", "provision"])
@@ -87,7 +88,6 @@ def deploy() -> None:
     api = AirflowAPI(manifest)
     with ui.step(f"Airflow DAG {rn.DAG_ID}"):
         rn.wait_for_dag(api)
-        rn.unpause(api)
 
 
 def _ensure_hbase_schema(manifest: Manifest) -> None:
