@@ -1,0 +1,9 @@
+import sys
+from pathlib import Path
+
+# Helpers of other test folders: the Status builder (replay), the in-memory WebHDFS client
+# (lake), reading a lake as a job does (collect).
+_TESTS = Path(__file__).resolve().parent.parent
+for _extra in (_TESTS / "replay", _TESTS / "lake", _TESTS / "collect"):
+    if str(_extra) not in sys.path:
+        sys.path.insert(0, str(_extra))
