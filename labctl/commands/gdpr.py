@@ -1,0 +1,274 @@
+"""`labctl gdpr`: erasure of an account, purge of deleted statuses, the register, the audit log.
+
+Add to the main app as `app.add_typer(gdpr.app, name="gdpr")`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from hdfs.util import HdfsError
+from rich.table import Table
+
+from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption
+from labctl.core.errors import LabError
+from labctl.core.ui import err, out
+from labctl.governance import inventory, roles
+from labctl.governance.erasure import ErasureReport, forget, purge_statuses, read_audit_log
+from labctl.governance.pseudonym import Pseudonymiser
+from labctl.lake.fs import FileSystem, open_filesystem
+from labctl.lake.layout import LakeLayout
+from labctl.lake.permissions import ADMIN_USER
+
+app = typer.Typer(
+    help="GDPR: erase an account (Art. 17), purge deleted statuses, the register (Art. 30), the erasure log.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+REGISTER_DOC = DOCS_DIR / "gdpr" / "register.md"
+ACCESS_DOC = DOCS_DIR / "access.md"
+
+# Tables in the documents that the code renders; everything around them is prose.
+GENERATED: dict[str, Callable[[], str]] = {
+    "field-inventory": inventory.render_markdown,
+    "roles": roles.render_markdown,
+}
+_SECTION = re.compile(r"(<!-- BEGIN GENERATED (?P<name>[\w-]+)[^>]*-->\n)(?P<body>.*?)(<!-- END GENERATED (?P=name) -->)",
+                      re.DOTALL)
+
+
+def refresh(document: str) -> str:
+    """The document with each generated table rendered again from the code."""
+    def render(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in GENERATED:
+            raise LabError(f"unknown generated section {name!r}", hint=f"known: {', '.join(GENERATED)}")
+        return match.group(1) + GENERATED[name]() + match.group(4)
+
+    return _SECTION.sub(render, document)
+
+
+def generated_sections(document: str) -> list[str]:
+    return [match.group("name") for match in _SECTION.finditer(document)]
+
+
+# Erasure rewrites every zone, so it runs as the HDFS superuser (a lab administrator's job).
+AdminUserOption = Annotated[str, typer.Option("--hdfs-user", envvar="LABCTL_HDFS_ADMIN_USER",
+                                              help="HDFS user: erasure rewrites every zone, so the superuser.")]
+ActorOption = Annotated[Optional[str], typer.Option("--actor", help="Who carries it out, for the audit log "
+                                                                    "(default: your login name).")]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Count what would change; write nothing.")]
+KeyFileOption = Annotated[Optional[Path], typer.Option(
+    "--key-file", envvar="LABCTL_PSEUDONYM_KEY_FILE",
+    help="The pseudonymisation key (default: the lab secret .lab/secrets/pseudonym-key).")]
+
+
+@contextmanager
+def _lake(lake: str, user: str, root: str) -> Iterator[tuple[FileSystem, LakeLayout]]:
+    """The lake, with its known failures turned into one message and exit code 1."""
+    try:
+        fs, layout = open_filesystem(lake, user=user), LakeLayout(root)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    try:
+        yield fs, layout
+    except LabError as exc:
+        err.print(f"[red]error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+        raise typer.Exit(code=1) from None
+    except (OSError, HdfsError) as exc:
+        err.print(f"[red]error:[/] cannot use the lake at {lake}: {exc}", highlight=False)
+        err.print("[yellow]hint:[/] is the lab up (labctl status)? is --lake right?", highlight=False)
+        raise typer.Exit(code=1) from None
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment (some containers)
+        return "unknown"
+
+
+def load_pseudonymiser(key_file: Path | None) -> Pseudonymiser:
+    if key_file is None:
+        from labctl.core.manifest import Manifest
+        from labctl.core.secrets import secrets_dir
+
+        key_file = secrets_dir(Manifest()) / "pseudonym-key"
+    try:
+        key = key_file.read_text(encoding="utf-8").strip().encode()
+    except OSError as exc:
+        raise LabError(f"cannot read the pseudonymisation key {key_file}: {exc.strerror or exc}",
+                       hint="`labctl up` creates it; or give --key-file") from None
+    try:
+        return Pseudonymiser(key)
+    except ValueError as exc:
+        raise LabError(f"{key_file}: {exc}") from None
+
+
+def lab_hbase_forget() -> Callable[[str], int]:
+    """Deletes an account's rows from every HBase table of the lab (through Thrift)."""
+    try:
+        from labctl.hbase import forget_account
+        from labctl.hbase.connection import connect
+    except ImportError as exc:
+        raise LabError(f"HBase erasure is not available ({exc})",
+                       hint="--no-hbase erases the lake only; run again with HBase later") from None
+
+    def erase(pseudonym: str) -> int:
+        connection = connect()
+        try:
+            deleted = forget_account(connection, pseudonym)  # rows deleted per table
+        finally:
+            connection.close()
+        return sum(deleted.values()) if isinstance(deleted, Mapping) else int(deleted)
+
+    return erase
+
+
+def _print_report(report: ErasureReport) -> None:
+    verb = "would change" if report.dry_run else "changed"
+    subject = report.subject.get("pseudonym") or f"{report.subject.get('statuses')} status id(s)"
+    out.print(f"[bold]{report.kind}[/] {subject}: {report.batches_scanned} raw batches scanned, "
+              f"{report.batches_rewritten} {verb}", highlight=False)
+    for name, count in report.counts.items():
+        out.print(f"  {name.replace('_', ' ')}: {count}", highlight=False)
+    for run in report.derived_runs_deleted:
+        out.print(f"  derived run {'to delete' if report.dry_run else 'deleted'}: {run}", highlight=False)
+    if report.kind == "forget":
+        rows = f" ({report.hbase_rows} rows)" if report.hbase_rows is not None else ""
+        out.print(f"  HBase: {report.hbase}{rows}", highlight=False)
+    for op in report.recovered:
+        err.print(f"[yellow]note:[/] finished an interrupted erasure first: {op}")
+    for problem in report.problems:
+        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    for path in report.residue:
+        err.print(f"[red]still names the account:[/] {path}", highlight=False)
+    if report.audit_path:
+        out.print(f"audit record: {report.audit_path}", highlight=False)
+
+
+def _finish(report: ErasureReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({**asdict(report), "ok": report.ok}, indent=2))
+    else:
+        _print_report(report)
+    if not report.ok:
+        if report.hbase.startswith("failed"):
+            err.print("[yellow]hint:[/] the lake is clean; run the same command again once HBase is reachable")
+        raise typer.Exit(code=1)
+
+
+@app.command("forget")
+def forget_command(
+    handle: Annotated[str, typer.Argument(help="The account, user@host (e.g. alice@mastodon.social).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: the request's reference (a handle in it is masked).")]
+    = "erasure request (GDPR Art. 17)",
+    actor: ActorOption = None,
+    hbase: Annotated[bool, typer.Option("--hbase/--no-hbase", help="Also delete the account's HBase rows.")] = True,
+    keep_derived: Annotated[bool, typer.Option(
+        "--keep-derived", help="Do not delete curated/quarantine runs naming the account (they are reported).")] = False,
+    dry_run: DryRunOption = False,
+    key_file: KeyFileOption = None,
+    lake: LakeOption = DEFAULT_LAKE,
+    hdfs_user: AdminUserOption = ADMIN_USER,
+    lake_root: LakeRootOption = "/lake",
+    as_json: JsonOption = False,
+) -> None:
+    """Erase an account: its records and boosts of them leave the raw zone, mentions of it are
+    redacted, derived runs naming it are deleted, its HBase rows too; the audit log gets its pseudonym."""
+    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+        report = forget(
+            fs, layout, handle,
+            hbase_forget=lab_hbase_forget() if hbase and not dry_run else None,
+            pseudonymiser=load_pseudonymiser(key_file),
+            audit_actor=actor or _login(),
+            reason=reason,
+            delete_derived=not keep_derived,
+            dry_run=dry_run,
+        )
+    _finish(report, as_json)
+
+
+@app.command("purge")
+def purge_command(
+    status_ids: Annotated[list[str], typer.Argument(help="Ids of statuses deleted at the source.")],
+    instance: Annotated[Optional[str], typer.Option(
+        "--instance", help="Only this instance's partition (ids are per instance).")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "deleted at the source",
+    actor: ActorOption = None,
+    dry_run: DryRunOption = False,
+    lake: LakeOption = DEFAULT_LAKE,
+    hdfs_user: AdminUserOption = ADMIN_USER,
+    lake_root: LakeRootOption = "/lake",
+    as_json: JsonOption = False,
+) -> None:
+    """Remove deleted statuses, and boosts of them, from the raw zone."""
+    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+        report = purge_statuses(fs, layout, status_ids, instance=instance, audit_actor=actor or _login(),
+                                reason=reason, dry_run=dry_run)
+    _finish(report, as_json)
+
+
+@app.command("register")
+def register_command(
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when the documents' tables differ from the code.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Render the documents' tables again from the code.")] = False,
+) -> None:
+    """Print the register of processing activities (docs/gdpr/register.md, its field table from the code)."""
+    documents = [REGISTER_DOC, ACCESS_DOC]
+    if check or write:
+        stale = []
+        for path in documents:
+            text = path.read_text(encoding="utf-8")
+            fresh = refresh(text)
+            if fresh != text:
+                stale.append(path)
+                if write:
+                    path.write_text(fresh, encoding="utf-8")
+        for path in stale:
+            err.print(f"{'rewrote' if write else '[red]out of date:[/]'} {path}", highlight=False)
+        if check and stale and not write:
+            err.print("[yellow]hint:[/] labctl gdpr register --write")
+            raise typer.Exit(code=1)
+        return
+    if REGISTER_DOC.is_file():
+        typer.echo(refresh(REGISTER_DOC.read_text(encoding="utf-8")), nl=False)
+    else:  # an installed labctl without the documents: the code's part of the register
+        err.print(f"[yellow]note:[/] {REGISTER_DOC} not found; printing the field inventory only")
+        typer.echo(inventory.render_markdown(), nl=False)
+
+
+@app.command("erasures")
+def erasures_command(
+    lake: LakeOption = DEFAULT_LAKE,
+    hdfs_user: AdminUserOption = ADMIN_USER,
+    lake_root: LakeRootOption = "/lake",
+    as_json: JsonOption = False,
+) -> None:
+    """The erasure audit log: every forget and purge, oldest first."""
+    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+        records = read_audit_log(fs, layout)
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+    table = Table(title=f"Erasures ({len(records)})")
+    for column in ("when", "kind", "subject", "actor", "reason", "removed / redacted", "HBase"):
+        table.add_column(column)
+    for record in records:
+        subject = record["subject"].get("pseudonym") or f"{record['subject'].get('statuses')} status(es)"
+        counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in record.get("counts", {}).items()) or "nothing"
+        table.add_row(record["at"], record["kind"], subject, record["actor"], record["reason"], counts,
+                      str(record.get("hbase", "")))
+    out.print(table)
