@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from labctl.commands import collect, data, jobs, pipeline, query, stack
+from labctl.commands import collect, data, gdpr, jobs, pipeline, query, stack
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -25,6 +25,7 @@ app.add_typer(collect.app)
 # `labctl query NAME` and `labctl report`, reading HBase through Thrift.
 app.add_typer(query.app)
 app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
+app.add_typer(gdpr.app, name="gdpr", help="GDPR: the register, erasure of an account (forget), purge of deleted statuses, the audit log.")
 app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
 
 ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
@@ -32,18 +33,35 @@ ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 
 # Commands that read or write the HDFS lake run on the lab's edge node, where
 # WebHDFS's redirects to DataNodes resolve (labctl/core/edge.py).
-EDGE_COMMANDS = {"lake": ["--hdfs-user", "engineer"]}
+EDGE_COMMANDS = {
+    ("lake",): ["--hdfs-user", "engineer"],
+    ("gdpr", "forget"): [],
+    ("gdpr", "purge"): [],
+    ("gdpr", "erasures"): [],
+}
+
+
+def _edge_extra(argv: list[str]) -> list[str] | None:
+    for prefix, extra in EDGE_COMMANDS.items():
+        if tuple(argv[: len(prefix)]) == prefix:
+            return extra
+    return None
 
 
 def _forward_to_edge(argv: list[str]) -> int | None:
     import os
 
-    if not argv or argv[0] not in EDGE_COMMANDS or os.environ.get("LABCTL_ON_EDGE") or "--lake" in argv or "--help" in argv:
+    extra = _edge_extra(argv)
+    if extra is None or os.environ.get("LABCTL_ON_EDGE") or "--lake" in argv or "--help" in argv:
         return None
+    import getpass
+
     from labctl.core import edge
     from labctl.core.ui import out
 
-    extra = [] if "--hdfs-user" in argv else EDGE_COMMANDS[argv[0]]
+    extra = [] if "--hdfs-user" in argv else list(extra)
+    if argv[0] == "gdpr" and "--actor" not in argv and argv[1] != "erasures":
+        extra += ["--actor", getpass.getuser()]  # the person at the host, not the edge's service user
     code, output = edge.run_labctl([*argv, *extra])
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     return code

@@ -17,7 +17,14 @@ EDGE_SERVICE = "airflow-scheduler"
 EDGE_USER = "airflow"
 EDGE_UID = 50000
 LAKE_URL = "http://namenode:9870"
-EDGE_ENV = {"LABCTL_LAKE": LAKE_URL, "LABCTL_ON_EDGE": "1", "COLUMNS": "120"}
+EDGE_ENV = {
+    "LABCTL_LAKE": LAKE_URL,
+    "LABCTL_ON_EDGE": "1",
+    "COLUMNS": "120",
+    "LAB_HBASE_THRIFT_HOST": "hbase-thrift",
+    "LAB_HBASE_THRIFT_PORT": "9090",
+    "LABCTL_PSEUDONYM_KEY_FILE": "/run/lab-secrets/pseudonym-key",
+}
 
 
 def run_labctl(args: list[str], *, environment: dict[str, str] | None = None, check: bool = False) -> tuple[int, str]:

@@ -18,7 +18,7 @@ from labctl.core import images, ui
 from labctl.core.errors import LabError
 from labctl.core.health import CHECKS, Check, DagImportError, NotReady
 from labctl.core.manifest import ENDPOINTS, PROJECT_NAME, Manifest
-from labctl.core.secrets import airflow_login, ensure_secrets
+from labctl.core.secrets import airflow_login, airflow_passwords, ensure_secrets
 
 
 @dataclass
@@ -135,9 +135,11 @@ def down(manifest: Manifest, *, volumes: bool) -> None:
 
 
 def urls(manifest: Manifest) -> list[dict[str, str]]:
-    user, password = airflow_login(manifest)
     rows = [{"name": endpoint.title, "service": endpoint.service, "url": manifest.url(endpoint)} for endpoint in ENDPOINTS]
-    rows.append({"name": "Airflow login", "service": "airflow-apiserver", "url": f"{user} / {password}"})
+    roles = dict(entry.split(":", 1) for entry in manifest["AIRFLOW_USERS"].split(",") if entry)
+    passwords = airflow_passwords(manifest) or {"admin": airflow_login(manifest)[1]}
+    for login, password in passwords.items():
+        rows.append({"name": f"Airflow login ({roles.get(login, '?')})", "service": "airflow-apiserver", "url": f"{login} / {password}"})
     return rows
 
 

@@ -38,7 +38,7 @@ def ensure_secrets(manifest: Manifest) -> Path:
     _ensure(directory / "airflow-db-conn", lambda: f"postgresql+psycopg2://airflow:{db_password}@postgres:5432/airflow")
     _ensure(directory / "airflow-fernet-key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
     _ensure(directory / "airflow-jwt-secret", lambda: secrets.token_urlsafe(32))
-    _ensure(directory / "airflow-passwords.json", lambda: json.dumps({AIRFLOW_ADMIN: secrets.token_urlsafe(12)}))
+    _ensure_airflow_passwords(directory / "airflow-passwords.json", airflow_logins(manifest))
     _ensure(directory / "pseudonym-key", lambda: secrets.token_hex(32))
     # What the replay server accepts when it requires a token (live-mode tests).
     _ensure(directory / "replay-token", lambda: secrets.token_urlsafe(32))
@@ -48,6 +48,28 @@ def ensure_secrets(manifest: Manifest) -> Path:
 def pseudonym_key(manifest: Manifest) -> bytes:
     """The HMAC key of the handles' pseudonyms: a lab secret, never in the lake."""
     return (secrets_dir(manifest) / "pseudonym-key").read_text().strip().encode()
+
+
+def airflow_logins(manifest: Manifest) -> list[str]:
+    """The logins of AIRFLOW_USERS (`name:role,...` in stack/lab.env)."""
+    return [entry.split(":", 1)[0] for entry in manifest["AIRFLOW_USERS"].split(",") if entry]
+
+
+def _ensure_airflow_passwords(path: Path, logins: list[str]) -> None:
+    """A password for every login; existing ones are kept (a new role adds a line)."""
+    current = json.loads(path.read_text()) if path.exists() else {}
+    missing = [login for login in logins if login not in current]
+    if not missing:
+        return
+    current.update({login: secrets.token_urlsafe(12) for login in missing})
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(current))
+
+
+def airflow_passwords(manifest: Manifest) -> dict[str, str]:
+    path = secrets_dir(manifest) / "airflow-passwords.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def _ensure(path: Path, make) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import happybase
 from Hbase_thrift import IllegalArgument, IOError as HBaseIOError  # loaded by happybase's import
 from thriftpy2.transport import TTransportException
@@ -24,9 +26,9 @@ def error_message(error: BaseException) -> str:
 
 def connect(manifest: Manifest | None = None, *, host: str | None = None, port: int | None = None) -> happybase.Connection:
     """The Thrift v1 server published by the lab (or host/port given, e.g. `hbase-thrift:9090` inside it)."""
-    manifest = manifest or Manifest()
-    host = host or manifest.host
-    port = port or manifest.port("HBASE_THRIFT_PORT")
+    # Inside the lab (the edge node) the server is reached by name, set in the environment.
+    host = host or os.environ.get("LAB_HBASE_THRIFT_HOST") or (manifest or Manifest()).host
+    port = port or int(os.environ.get("LAB_HBASE_THRIFT_PORT") or (manifest or Manifest()).port("HBASE_THRIFT_PORT"))
     try:
         return happybase.Connection(host, port, timeout=TIMEOUT_MS)
     except HBASE_ERRORS as error:

@@ -59,3 +59,22 @@ def test_secrets_are_private_generated_once_and_never_rotated(tmp_path):
     user, password = airflow_login(manifest)
     assert user == "admin" and len(password) >= 12
     assert first["postgres-password"] in first["airflow-db-conn"]
+
+
+def test_airflow_logins_in_the_manifest_are_the_documented_roles():
+    from labctl.governance.roles import airflow_users
+
+    assert Manifest(environ={})["AIRFLOW_USERS"] == airflow_users()
+
+
+def test_every_airflow_login_gets_a_password_and_existing_ones_are_kept(tmp_path):
+    from labctl.core.secrets import airflow_passwords
+
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "s"), "AIRFLOW_USERS": "admin:admin"})
+    ensure_secrets(manifest)
+    admin = airflow_passwords(manifest)["admin"]
+    grown = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "s"), "AIRFLOW_USERS": "admin:admin,student:viewer"})
+    ensure_secrets(grown)
+    passwords = airflow_passwords(grown)
+    assert passwords["admin"] == admin and set(passwords) == {"admin", "student"}
+    assert stat.S_IMODE((tmp_path / "s" / "secrets" / "airflow-passwords.json").stat().st_mode) == 0o600
