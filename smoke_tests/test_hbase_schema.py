@@ -1,0 +1,242 @@
+"""The HBase layer on the real lab: schema as documented, loads, queries, bounded scans, erasure.
+
+Everything happens in a namespace of its own (`smoke_<random>`), dropped at the end, so the
+lab's `mastodon` tables are never touched. The expected answers come from the oracle
+(oracle.py) on the recorded data, re-keyed by pseudonym (hbase_expected.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from hbase_expected import LIST_QUERIES, expected_answer, pseudonymised
+from typer.testing import CliRunner
+
+import labctl.commands.query as query_command
+from labctl.core import engine as eng
+from labctl.governance.pseudonym import Pseudonymiser
+from labctl.hbase import connect, ensure_schema, forget_account, load_run, publish_run, queries, schema
+from labctl.hbase.admin import ContainerAdmin
+from labctl.hbase.connection import HBASE_ERRORS
+
+SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
+RUN = "2026-11-27T00:00:00+00:00"
+DATA_TABLES = (schema.RANK, schema.ACCOUNTS, schema.TERMS, schema.REID)
+
+
+@pytest.fixture(scope="module")
+def document():
+    import oracle
+
+    return oracle.compute([SEED])
+
+
+@pytest.fixture(scope="module")
+def pseudonymiser():
+    return Pseudonymiser(uuid.uuid4().hex.encode())
+
+
+@pytest.fixture(scope="module")
+def hbase(lab_stack, document, pseudonymiser):
+    """A test namespace with the schema, the recorded data's metrics loaded and published."""
+    namespace = f"smoke_{uuid.uuid4().hex[:8]}"
+    connection = connect(lab_stack)
+    try:
+        ensure_schema(connection, namespace=namespace)
+        load_run(connection, RUN, document, pseudonymiser, namespace=namespace)
+        publish_run(connection, RUN, namespace=namespace)
+        yield connection, namespace
+    finally:
+        connection.close()
+        schema.drop_namespace(namespace)
+
+
+def full_contents(connection, namespace: str) -> dict[str, dict[bytes, dict[bytes, bytes]]]:
+    return {spec.name: dict(connection.table(spec.full_name(namespace)).scan()) for spec in DATA_TABLES}
+
+
+def families_described(results: list[list[str]], table: str) -> dict[str, dict[str, str]]:
+    """The admin's `describe` lines ({NAME => 'c', COMPRESSION => 'ZSTD', ...}) as dictionaries."""
+    described = {}
+    for fields in results:
+        if fields[:2] == ["describe", table] and fields[2].startswith("{"):
+            options = dict(re.findall(r"(\w+) => '([^']*)'", fields[2]))
+            described[options["NAME"]] = options
+    return described
+
+
+def test_tables_are_described_as_documented(hbase):
+    connection, namespace = hbase
+    assert schema.mismatches(schema.describe(connection, namespace)) == []
+    results = ContainerAdmin().run(*(["describe", spec.full_name(namespace)] for spec in schema.TABLES))
+    for spec in schema.TABLES:
+        name = spec.full_name(namespace)
+        assert [f for f in results if f[:2] == ["describe", name]][0][2] == f"regions={len(spec.splits) + 1}"
+        described = families_described(results, name)
+        assert set(described) == {family.name for family in spec.families}
+        for family in spec.families:
+            options = described[family.name]
+            assert options["COMPRESSION"] == family.compression
+            assert options["BLOOMFILTER"] == family.bloom
+            assert options["DATA_BLOCK_ENCODING"] == family.encoding
+            assert options["VERSIONS"] == str(family.max_versions)
+            assert options["BLOCKCACHE"] == str(family.block_cache).lower()
+            if family.ttl is None:
+                assert options["TTL"] == "FOREVER"
+            else:
+                assert options["TTL"].startswith(f"{family.ttl} SECONDS")
+    person_ttls = {family.ttl for spec in schema.TABLES for family in spec.families if family.name in ("p", "h")}
+    assert person_ttls == {30 * 24 * 3600}
+
+
+def test_store_files_are_written_with_the_documented_codec_and_encoding(hbase):
+    _, namespace = hbase
+    admin = ContainerAdmin()
+    names = [spec.full_name(namespace) for spec in DATA_TABLES]
+    results = admin.run(*(["flush", name] for name in names), *(["storefiles", name] for name in names))
+    files = [dict(field.split("=", 1) for field in fields[3:]) | {"table": fields[1], "family": fields[2]} for fields in results if fields[0] == "storefile"]
+    assert {f["table"] for f in files} == set(names)
+    for spec in DATA_TABLES:
+        for family in spec.families:
+            written = [f for f in files if f["table"] == spec.full_name(namespace) and f["family"] == family.name]
+            assert written, f"no store file for {spec.name}:{family.name}"
+            assert {f["codec"] for f in written} == {family.compression.lower()}
+            assert {f["encoding"] for f in written} == {family.encoding}
+    rank = [f for f in files if f["table"] == schema.RANK.full_name(namespace)]
+    on_disk, raw = sum(int(f["bytes"]) for f in rank), sum(int(f["uncompressed"]) for f in rank)
+    assert on_disk < 0.6 * raw, f"ZSTD saved too little: {on_disk} bytes for {raw}"
+
+
+@pytest.mark.parametrize("limit", [None, 10])
+def test_every_query_equals_the_oracle(hbase, document, pseudonymiser, limit):
+    connection, namespace = hbase
+    expected_document = pseudonymised(document, pseudonymiser)
+    for name in queries.QUERY_NAMES:
+        expected = expected_answer(expected_document, name, limit)
+        answer = queries.query(connection, name, limit, namespace=namespace)
+        assert answer == expected, name
+        assert json.dumps(answer) == json.dumps(expected), f"{name}: same entries, other order"
+    by_rate = queries.query(connection, "engagement", limit, by="rate", namespace=namespace)
+    assert json.dumps(by_rate) == json.dumps(expected_answer(expected_document, "engagement", limit, by="rate"))
+
+
+def test_point_lookups_equal_the_oracle(hbase, document, pseudonymiser):
+    connection, namespace = hbase
+    expected_document = pseudonymised(document, pseudonymiser)
+    handles = list(document["followers"])[:3] + list(document["mentions"])[-3:]
+    for handle in handles:
+        pseudonym = pseudonymiser.pseudonym(handle)
+        answer = queries.account(connection, handle, pseudonymiser=pseudonymiser, namespace=namespace)
+        for section in ("followers", "engagement", "mentions"):
+            found = expected_document[section].get(pseudonym)
+            assert answer[section] == ({pseudonym: found} if found is not None else {}), (handle, section)
+    for kind, section in queries.LOOKUPS.items():
+        for name, count in list(document[section].items())[-2:]:
+            assert queries.lookup(connection, kind, name, namespace=namespace) == {section: {name: count}}
+
+
+def test_json_of_the_command_equals_the_oracle(hbase, document, pseudonymiser):
+    _, namespace = hbase
+    expected_document = pseudonymised(document, pseudonymiser)
+    runner = CliRunner()
+    for name in queries.QUERY_NAMES:
+        result = runner.invoke(query_command.app, ["query", name, "--json", "--limit", "0", "--namespace", namespace])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == json.dumps(expected_answer(expected_document, name, None), ensure_ascii=False)
+
+
+def test_loading_the_run_again_changes_nothing(hbase, document, pseudonymiser):
+    connection, namespace = hbase
+    before = full_contents(connection, namespace)
+    stats = load_run(connection, RUN, document, pseudonymiser, namespace=namespace)
+    publish_run(connection, RUN, namespace=namespace)
+    assert stats.deleted == sum(stats.rows[name] for name in ("rank", "accounts", "terms"))
+    assert full_contents(connection, namespace) == before
+
+
+class ThriftMeter:
+    """Counts what crosses the Thrift connection: the caching each scan asks for, the rows returned."""
+
+    def __init__(self, client):
+        self.client, self.cachings, self.rows = client, [], 0
+        self._open, self._get = client.scannerOpenWithScan, client.scannerGetList
+
+    def __enter__(self):
+        def open_scan(table, scan, attributes):
+            self.cachings.append(scan.caching)
+            return self._open(table, scan, attributes)
+
+        def get_list(scanner, count):
+            found = self._get(scanner, count)
+            self.rows += len(found)
+            return found
+
+        self.client.scannerOpenWithScan, self.client.scannerGetList = open_scan, get_list
+        return self
+
+    def __exit__(self, *exc):
+        del self.client.scannerOpenWithScan, self.client.scannerGetList
+
+
+def region_reads(namespace: str) -> int:
+    """Rows the region server counted as read in the rank table's regions (its JMX metrics)."""
+    container = eng.service_container(eng.client(), "regionserver")
+    port = container.attrs["NetworkSettings"]["Ports"]["16030/tcp"][0]["HostPort"]
+    url = f"http://127.0.0.1:{port}/jmx?qry=Hadoop:service=HBase,name=RegionServer,sub=Regions"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        beans = json.load(response)["beans"][0]
+    prefix = f"Namespace_{namespace}_table_rank_region_"
+    return sum(v for k, v in beans.items() if k.startswith(prefix) and k.endswith("_metric_readRequestCount"))
+
+
+def settled_reads(namespace: str, *, changed_from: int | None = None, timeout: float = 60) -> int:
+    """The metric once the region server has published it (every few seconds) and it holds still."""
+    deadline = time.monotonic() + timeout
+    last = region_reads(namespace)
+    while time.monotonic() < deadline:
+        time.sleep(3)
+        now = region_reads(namespace)
+        if now == last and (changed_from is None or now != changed_from):
+            return now
+        last = now
+    raise AssertionError(f"the region server's read metric did not settle in {timeout} s")
+
+
+def test_a_top_ten_reads_at_most_ten_rows(hbase):
+    connection, namespace = hbase
+    for name in LIST_QUERIES:
+        with ThriftMeter(connection.client) as meter:
+            answer = queries.query(connection, name, 10, namespace=namespace)
+        assert len(next(iter(answer.values()))) == 10
+        # One scan on the runs table (the latest published run: 1 row), one on the rank table.
+        assert meter.cachings == [1, 10] and meter.rows == 11, name
+    # And on the server: the region server read 10 rows for a top-10, not a scanner's worth.
+    before = settled_reads(namespace)
+    queries.query(connection, "top-tags", 10, namespace=namespace)
+    assert settled_reads(namespace, changed_from=before) - before == 10
+
+
+def test_forgetting_an_account_removes_it_everywhere(hbase, document, pseudonymiser):
+    connection, namespace = hbase
+    handle = next(handle for handle in document["engagement"] if handle in document["mentions"])
+    pseudonym = pseudonymiser.pseudonym(handle)
+    deleted = forget_account(connection, handle, pseudonymiser=pseudonymiser, namespace=namespace)
+    assert deleted == {"rank": 4, "accounts": 1, "reid": 1}
+    for spec, rows in full_contents(connection, namespace).items():
+        assert not any(pseudonym.encode() in key for key in rows), spec
+    assert queries.account(connection, pseudonym, namespace=namespace) == {"followers": {}, "engagement": {}, "mentions": {}}
+
+
+def test_a_missing_namespace_is_a_clear_error(lab_stack):
+    connection = connect(lab_stack)
+    try:
+        with pytest.raises(HBASE_ERRORS):
+            queries.query(connection, "totals", namespace=f"absent_{uuid.uuid4().hex[:6]}")
+    finally:
+        connection.close()
