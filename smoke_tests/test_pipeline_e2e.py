@@ -19,6 +19,8 @@ from test_jobs_on_yarn import assert_same
 
 SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
 RAW_GLOB = "/lake/raw/mastodon/instance=*/timeline=*/dt=*/hour=*/*.jsonl.gz"
+# Where the recording lands (other tests may add other instances' partitions).
+RECORDED_GLOB = "/lake/raw/mastodon/instance=social.lab.example/timeline=public/dt=*/hour=*/*.jsonl.gz"
 QUERIES = {
     "top-users": "followers",
     "engagement": "engagement",
@@ -49,8 +51,8 @@ def expected_ingested_ids() -> Counter:
     return ids
 
 
-def raw_zone_lines() -> list[bytes]:
-    text = edge(["bash", "-c", f"HADOOP_USER_NAME=etl hdfs dfs -text '{RAW_GLOB}' 2>/dev/null"])
+def raw_zone_lines(glob: str = RAW_GLOB) -> list[bytes]:
+    text = edge(["bash", "-c", f"HADOOP_USER_NAME=etl hdfs dfs -text '{glob}' 2>/dev/null"])
     return [line for line in text.encode().split(b"\n") if line.strip()]
 
 
@@ -58,9 +60,9 @@ def raw_zone_lines() -> list[bytes]:
 def pipeline_run(lab_stack):
     assert main(["deploy"]) == 0
     assert main(["seed"]) == 0
-    first = Counter(json.loads(line)["id"] for line in raw_zone_lines())
+    first = Counter(json.loads(line)["id"] for line in raw_zone_lines(RECORDED_GLOB))
     assert main(["seed"]) == 0  # nothing new on the timeline: adds nothing
-    second = Counter(json.loads(line)["id"] for line in raw_zone_lines())
+    second = Counter(json.loads(line)["id"] for line in raw_zone_lines(RECORDED_GLOB))
     assert main(["run"]) == 0
     return first, second
 
