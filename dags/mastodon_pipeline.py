@@ -38,9 +38,12 @@ CLUSTER_TASK = {
 
 
 def _maybe_fail(task_id: str) -> None:
-    """Lets a test (or a teacher) make one task fail on purpose to see the alert."""
+    """Lets a test (or a teacher) make one task fail on purpose to see the alert.
+    AirflowFailException skips the retries: the failure is meant, not transient."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     if get_current_context()["params"].get("fail_task") == task_id:
-        raise RuntimeError(f"{task_id} failed on purpose (param fail_task)")
+        raise AirflowFailException(f"{task_id} failed on purpose (param fail_task)")
 
 
 DEFAULTS = {"source": "recorded", "instance": "", "timeline": "public"}
