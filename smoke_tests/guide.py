@@ -64,7 +64,7 @@ class Command:
 class _Block:
     line: int  # 1-based line of the opening fence
     language: str
-    attributes: dict[str, str]
+    options: list[str]  # the info string's words after the language
     body: list[str]
 
 
@@ -87,7 +87,7 @@ def _blocks(lines: Sequence[str], source: str) -> Iterator[_Block]:
             body.append(_dedent(lines[number - 1], indent))
         else:
             raise GuideError(f"{source}:{start}: the block opened here is never closed ({fence})")
-        yield _Block(start, words[0] if words else "", _attributes(words[1:], source, start), body)
+        yield _Block(start, words[0] if words else "", words[1:], body)
 
 
 def _dedent(line: str, indent: int) -> str:
@@ -106,10 +106,11 @@ def _attributes(words: Sequence[str], source: str, line: int) -> dict[str, str]:
 
 
 def _exit_code(block: _Block, source: str) -> int:
-    unknown = set(block.attributes) - {"exit"}
+    attributes = _attributes(block.options, source, block.line)
+    unknown = set(attributes) - {"exit"}
     if unknown:
         raise GuideError(f"{source}:{block.line}: unknown console attribute(s) {', '.join(sorted(unknown))}; only exit=N exists")
-    value = block.attributes.get("exit", "0")
+    value = attributes.get("exit", "0")
     if not value.isdigit() or int(value) > 255:
         raise GuideError(f"{source}:{block.line}: exit={value} is not an exit status (0-255)")
     return int(value)

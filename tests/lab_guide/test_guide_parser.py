@@ -43,6 +43,11 @@ def test_other_blocks_are_prose_and_break_the_link_to_an_output_block():
     assert [c.text for c in parse_guide(md(f"{FENCE}sh", "$ not run", FENCE, f"{FENCE}console", "$ run", FENCE))] == ["run"]
 
 
+def test_only_console_blocks_read_attributes_from_their_info_string():
+    text = md(f"{FENCE}text An example, not run", "anything", FENCE, f"{FENCE}console", "$ true", FENCE)
+    assert [c.text for c in parse_guide(text)] == ["true"]
+
+
 def test_exit_attribute_sets_the_expected_status_of_the_block():
     text = md(f"{FENCE}console exit=1", "$ false", FENCE, f"{FENCE}console", "$ true", FENCE)
     assert [c.exit_code for c in parse_guide(text)] == [1, 0]
