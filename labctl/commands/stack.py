@@ -141,7 +141,8 @@ def exec_(
     service: Annotated[str, typer.Option("--service", "-s", help="Compose service to run in (default: the edge node, with hdfs/hadoop/yarn/mapred).")] = EDGE_SERVICE,
 ) -> None:
     """Run a command in a lab container, e.g. `labctl exec -- hdfs dfs -ls /`."""
-    code, output = eng.exec_in(service, command, check=False)
+    # On the edge node, as its service user: what a task does, not root.
+    code, output = eng.exec_in(service, command, user="airflow" if service == EDGE_SERVICE else None, check=False)
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     if code != 0:
         raise typer.Exit(code=code)

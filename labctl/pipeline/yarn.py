@@ -25,7 +25,11 @@ class StepResult:
 
 def hdfs(*args: str, user: str = ETL_USER, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HADOOP_USER_NAME": user}
-    return subprocess.run(["hdfs", "dfs", *args], env=env, text=True, capture_output=True, check=check)
+    result = subprocess.run(["hdfs", "dfs", *args], env=env, text=True, capture_output=True)
+    if check and result.returncode != 0:
+        # The client's own words (permission, safe mode...) belong in the task's error.
+        raise RuntimeError(f"hdfs dfs {' '.join(args)} failed (exit {result.returncode}) as {user}: {result.stderr.strip()[-1500:]}")
+    return result
 
 
 def input_bytes(glob: str) -> int:
