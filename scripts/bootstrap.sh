@@ -11,6 +11,16 @@ if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     echo "bootstrap: python3 cannot create virtualenvs; install python3-venv" >&2; exit 1
   fi
 fi
+# The lab guide's commands (run by the tests) use curl, jq and patch on the host.
+missing=""
+for tool in curl jq patch; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+  else
+    echo "bootstrap: please install:$missing" >&2
+  fi
+fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 
