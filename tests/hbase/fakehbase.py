@@ -155,6 +155,9 @@ class FakeConnection:
     def close(self) -> None:
         self.closed = True
 
+    def open(self) -> None:
+        self.closed = False
+
     def snapshot(self) -> dict[str, dict[bytes, dict[bytes, bytes]]]:
         return {name: {key: dict(row) for key, row in table.data.items()} for name, table in self.tables_.items()}
 
