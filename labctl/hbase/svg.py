@@ -50,7 +50,7 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, width: int = 64
 
 def growth_chart(months: Sequence[tuple[str, int, int]], *, title: str, width: int = 720, height: int = 260) -> str:
     """New accounts per month (bars, left scale) and the cumulative count (line, right scale)."""
-    left, right, top, bottom = 50, 60, 12, 40
+    left, right, top, bottom = 50, 60, 26, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     body = [f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>']
     if not months:
@@ -69,12 +69,13 @@ def growth_chart(months: Sequence[tuple[str, int, int]], *, title: str, width: i
         )
         points.append(f"{x + step / 2:.1f},{top + plot_h - plot_h * total / peak_total:.1f}")
     body.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{PALETTE[1]}" stroke-width="2"/>')
-    every = max(1, math.ceil(len(months) / 12))
+    every = max(1, math.ceil(72 / step))  # a YYYY-MM label needs about 60 px
     for index in range(0, len(months), every):
         x = left + index * step + step / 2
         body.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{escape(months[index][0])}</text>')
-    body.append(f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{peak_new:,}</text>')
-    body.append(f'<text x="{left + plot_w + 6}" y="{top + 10}" fill="{PALETTE[1]}">{peak_total:,}</text>')
+    # The scales' maxima, above the plot so no bar or line runs through them.
+    body.append(f'<text x="{left}" y="{top - 10}">{peak_new:,}</text>')
+    body.append(f'<text x="{left + plot_w}" y="{top - 10}" text-anchor="end" fill="{PALETTE[1]}">{peak_total:,}</text>')
     body.append(
         f'<text x="{left}" y="{height - 6}">bars: new accounts per month (left)</text>'
         f'<text x="{left + plot_w}" y="{height - 6}" text-anchor="end" fill="{PALETTE[1]}">line: cumulative (right)</text>'
