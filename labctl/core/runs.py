@@ -36,6 +36,18 @@ def pause(api: AirflowAPI) -> None:
     api.request("PATCH", f"/dags/{DAG_ID}", json={"is_paused": True})
 
 
+def quiesce(api: AirflowAPI) -> list[str]:
+    """Pause the DAG and stop its active runs (a paused DAG's runs would never
+    finish): nothing collects while someone seeds or erases by hand."""
+    pause(api)
+    stopped = []
+    for run in api.get(f"/dags/{DAG_ID}/dagRuns", limit=50, order_by="-run_after").get("dag_runs", []):
+        if run["state"] in ("queued", "running"):
+            api.request("PATCH", f"/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}", json={"state": "failed"})
+            stopped.append(run["dag_run_id"])
+    return stopped
+
+
 def wait_idle(api: AirflowAPI, timeout: float = 900) -> None:
     """Until no run of the DAG is queued or running (e.g. before seeding by hand)."""
     deadline = time.monotonic() + timeout
