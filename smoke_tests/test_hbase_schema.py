@@ -195,16 +195,20 @@ def region_reads(namespace: str) -> int:
     return sum(v for k, v in beans.items() if k.startswith(prefix) and k.endswith("_metric_readRequestCount"))
 
 
-def settled_reads(namespace: str, *, changed_from: int | None = None, timeout: float = 60) -> int:
-    """The metric once the region server has published it (every few seconds) and it holds still."""
+def settled_reads(namespace: str, *, changed_from: int | None = None, timeout: float = 90) -> int:
+    """The metric once the region server has published it and it has held still for 12 s.
+
+    The region server refreshes these metrics every few seconds (5 by default, observed up
+    to 10), so a value is only trusted after more than one refresh without a change."""
     deadline = time.monotonic() + timeout
-    last = region_reads(namespace)
+    last, still_since = region_reads(namespace), time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(3)
         now = region_reads(namespace)
-        if now == last and (changed_from is None or now != changed_from):
+        if now != last:
+            last, still_since = now, time.monotonic()
+        elif time.monotonic() - still_since >= 12 and (changed_from is None or now != changed_from):
             return now
-        last = now
     raise AssertionError(f"the region server's read metric did not settle in {timeout} s")
 
 
