@@ -47,7 +47,10 @@ def hbase() -> Iterator[Any]:
     except (queries.QueryError, RunError, keys.KeyEncodingError, reidentify.RevealRefused) as error:
         raise _fail(str(error)) from error
     except HBASE_ERRORS as error:  # OSError included: a report folder that cannot be written
-        raise _fail(f"HBase could not answer: {error_message(error)}") from error
+        message = error_message(error)
+        if "TableNotFoundException" in message:
+            raise _fail(f"HBase has no table {message.rsplit(' ', 1)[-1]}: `labctl deploy` creates the tables") from error
+        raise _fail(f"HBase could not answer: {message}") from error
     finally:
         connection.close()
 

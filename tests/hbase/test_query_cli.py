@@ -98,3 +98,19 @@ def test_nothing_published_is_reported_as_such(connection, monkeypatch):
     monkeypatch.setattr(query_command, "connect", lambda: connection)
     result = invoke("query", "totals")
     assert result.exit_code == 1 and "no published run" in result.stderr
+
+
+def test_missing_tables_point_to_deploy(monkeypatch):
+    from labctl.hbase.connection import HBaseIOError
+
+    class NoTables:
+        def table(self, name):
+            raise HBaseIOError(message=f"org.apache.hadoop.hbase.TableNotFoundException: {name}\n\tat org.apache...".encode())
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(query_command, "connect", NoTables)
+    result = invoke("query", "top-tags")
+    assert result.exit_code == 1
+    assert "no table mastodon:runs" in result.stderr and "labctl deploy" in result.stderr
