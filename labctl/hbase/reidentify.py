@@ -24,10 +24,13 @@ class RevealRefused(PermissionError):
 
 
 def allowed_to_reveal() -> bool:
+    """Only a role allowed to re-identify (docs/access.md; LABCTL_ROLE, default admin)
+    that can also read the pseudonymisation key may see handles."""
     from labctl.core.manifest import Manifest
     from labctl.core.secrets import secrets_dir
+    from labctl.governance.roles import current_role, may_reveal
 
-    return os.access(secrets_dir(Manifest()) / "pseudonym-key", os.R_OK)
+    return may_reveal(current_role()) and os.access(secrets_dir(Manifest()) / "pseudonym-key", os.R_OK)
 
 
 def pseudonyms_in(document: dict[str, Any]) -> list[str]:
