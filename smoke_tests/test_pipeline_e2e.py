@@ -93,30 +93,3 @@ def test_every_query_equals_the_oracle_over_the_raw_zone(pipeline_run, name):
         elif field in expected:
             assert_same(value, expected[field], f"{name}.{field}")
 
-
-def hbase_snapshot(manifest) -> dict:
-    """Every row of the pipeline's tables; the runs table without its timestamps."""
-    import happybase
-
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=60000)
-    try:
-        snapshot = {}
-        for table in ("rank", "accounts", "terms", "reid", "runs"):
-            rows = dict(connection.table(f"mastodon:{table}").scan())
-            if table == "runs":
-                rows = {key: {c: v for c, v in row.items() if not c.endswith(b"_at")} for key, row in rows.items()}
-            snapshot[table] = rows
-        return snapshot
-    finally:
-        connection.close()
-
-
-def test_running_the_same_dag_run_again_leaves_hbase_identical(pipeline_run, lab_stack):
-    api = AirflowAPI(lab_stack)
-    runs.wait_idle(api)
-    latest = api.get(f"/dags/{runs.DAG_ID}/dagRuns", order_by="-run_after", limit=5, state="success")["dag_runs"][0]
-    before = hbase_snapshot(lab_stack)
-    assert sum(len(rows) for rows in before.values()) > 1000
-    runs.clear(api, latest["dag_run_id"])
-    assert runs.wait_run(api, latest["dag_run_id"]) == "success"
-    assert hbase_snapshot(lab_stack) == before
