@@ -67,6 +67,8 @@ def metrics_and_quarantine(run_id: str, output: str) -> dict:
     fs, layout = open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()
     quarantined = [json.dumps({"reason": reason, "line_base64": base64.b64encode(raw).decode()}) for reason, raw in malformed_records(lines)]
     target = layout.quarantine_run(run_id, "malformed") + "/records.jsonl"
+    # A cleared run quarantines again: replace, since atomic_write never overwrites.
+    fs.delete(layout.quarantine_run(run_id, "malformed"), recursive=True)
     atomic_write(fs, layout.quarantine_run(run_id) + "/_tmp", target, ("\n".join(quarantined) + "\n").encode() if quarantined else b"")
     return metrics_from_output(lines)
 
