@@ -15,6 +15,7 @@ import pytest
 
 from labctl.core import engine as eng
 from labctl.core import images, lab
+from labctl.core.edge import EDGE_SERVICE
 from labctl.core.manifest import STACK_DIR, Manifest
 from labctl.core.secrets import ensure_secrets
 
@@ -67,4 +68,4 @@ def lab_stack(manifest: Manifest):
 
 def edge(argv: list[str], *, check: bool = True, stdin_data: bytes | None = None) -> str:
     """Run a command on the lab's edge node (the Airflow scheduler container)."""
-    return eng.exec_in("airflow-scheduler", argv, check=check, stdin_data=stdin_data)[1]
+    return eng.exec_in(EDGE_SERVICE, argv, check=check, stdin_data=stdin_data)[1]

@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from labctl.core import engine
+from labctl.core.edge import EDGE_SERVICE  # where `labctl exec` runs by default
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 
@@ -30,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "lab-guide"
 EXERCISES = sorted(GUIDE.glob("*/[0-9][0-9]-*.md"))
 SCRATCH = "/tmp/lab-guide"
-EDGE_SERVICE = "airflow-scheduler"  # where `labctl exec` runs by default
 EDGE_HDFS_USER = "airflow"  # its HADOOP_USER_NAME: the owner of what the exercises write
 # Tools the guide's commands use besides labctl; missing ones are named up front.
 TOOLS = ("bash", "curl", "jq", "patch", "zcat", "docker")

@@ -11,6 +11,7 @@ from rich.table import Table
 from labctl.core import compose as dc
 from labctl.core import doctor as doc
 from labctl.core import engine as eng
+from labctl.core.edge import EDGE_SERVICE, EDGE_USER
 from labctl.core import lab
 from labctl.core.images import default_ca_bundle
 from labctl.core.manifest import Manifest
@@ -133,7 +134,6 @@ def version(
         out.print(table)
 
 
-EDGE_SERVICE = "airflow-scheduler"
 
 
 def exec_(
@@ -142,7 +142,7 @@ def exec_(
 ) -> None:
     """Run a command in a lab container, e.g. `labctl exec -- hdfs dfs -ls /`."""
     # On the edge node, as its service user: what a task does, not root.
-    code, output = eng.exec_in(service, command, user="airflow" if service == EDGE_SERVICE else None, check=False)
+    code, output = eng.exec_in(service, command, user=EDGE_USER if service == EDGE_SERVICE else None, check=False)
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     if code != 0:
         raise typer.Exit(code=code)
