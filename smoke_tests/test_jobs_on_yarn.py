@@ -31,21 +31,32 @@ def assert_same(actual, expected, path="metrics"):
         assert actual == expected, f"{path}: {actual!r} != {expected!r}"
 
 
-def test_yarn_run_of_the_recorded_data_equals_the_oracle(lab_stack):
+def metrics_on_yarn(lab_stack, inputs: list[str], input_bytes: int) -> dict:
+    """The metric job's steps submitted to YARN one after the other, as the pipeline chains
+    them, over HDFS `inputs`; the metrics document parsed from the last step's output."""
     job = load_job()
     run = f"/tmp/yarn-metrics-{uuid.uuid4().hex[:8]}"
-    edge(["hdfs", "dfs", "-mkdir", "-p", f"{run}/raw"])
-    edge(["hdfs", "dfs", "-put", EDGE_SEED, f"{run}/raw/"])
     jar = "/opt/hadoop/lib/hadoop-streaming-" + lab_stack["HADOOP_VERSION"] + ".jar"
-    inputs = [f"{run}/raw"]
-    for number in range(len(job.steps)):
-        output = f"{run}/step-{number + 1}"
-        argv = streaming_argv(job, number, streaming_jar=jar, jobs_dir=EDGE_JOBS, inputs=inputs, output=output, input_bytes=SEED.stat().st_size)
-        edge(["bash", "-c", "cd /tmp && exec \"$@\"", "submit", *argv])
-        inputs = [output]
-    # stderr (client logging) must not interleave with the rows: keep stdout only.
-    lines = edge(["bash", "-c", f"hdfs dfs -cat '{inputs[0]}/part-*' 2>/dev/null"]).encode().split(b"\n")
-    on_yarn = metrics_from_output(line for line in lines if b"\t" in line)
+    try:
+        for number in range(len(job.steps)):
+            output = f"{run}/step-{number + 1}"
+            argv = streaming_argv(job, number, streaming_jar=jar, jobs_dir=EDGE_JOBS, inputs=inputs, output=output, input_bytes=input_bytes)
+            edge(["bash", "-c", "cd /tmp && exec \"$@\"", "submit", *argv])
+            inputs = [output]
+        # stderr (client logging) must not interleave with the rows: keep stdout only.
+        lines = edge(["bash", "-c", f"hdfs dfs -cat '{inputs[0]}/part-*' 2>/dev/null"]).encode().split(b"\n")
+        return metrics_from_output(line for line in lines if b"\t" in line)
+    finally:
+        edge(["hdfs", "dfs", "-rm", "-r", "-f", "-skipTrash", run], check=False)
+
+
+def test_yarn_run_of_the_recorded_data_equals_the_oracle(lab_stack):
+    raw = f"/tmp/yarn-raw-{uuid.uuid4().hex[:8]}"
+    edge(["hdfs", "dfs", "-mkdir", "-p", raw])
+    edge(["hdfs", "dfs", "-put", EDGE_SEED, f"{raw}/"])
+    try:
+        on_yarn = metrics_on_yarn(lab_stack, [raw], SEED.stat().st_size)
+    finally:
+        edge(["hdfs", "dfs", "-rm", "-r", "-skipTrash", raw])
     assert_same(on_yarn, oracle.compute([SEED]))
     assert on_yarn["totals"]["statuses"] > 10_000
-    edge(["hdfs", "dfs", "-rm", "-r", "-skipTrash", run])

@@ -48,6 +48,32 @@ def quiesce(api: AirflowAPI) -> list[str]:
     return stopped
 
 
+def wait_idle(api: AirflowAPI, timeout: float = 900) -> None:
+    """Until no run of the DAG is queued or running (e.g. before seeding by hand)."""
+    deadline = time.monotonic() + timeout
+    while any(run["state"] in ("queued", "running") for run in api.get(f"/dags/{DAG_ID}/dagRuns", limit=20, order_by="-run_after").get("dag_runs", [])):
+        if time.monotonic() > deadline:
+            raise LabError(f"{DAG_ID} still has active runs after {timeout:.0f} s")
+        time.sleep(5)
+
+
+def clear(api: AirflowAPI, run_id: str) -> None:
+    """Clear every task of a run: Airflow runs it again, with the same run id."""
+    api.request("POST", f"/dags/{DAG_ID}/clearTaskInstances", json={"dry_run": False, "dag_run_id": run_id, "only_failed": False, "reset_dag_runs": True})
+
+
+def wait_run(api: AirflowAPI, run_id: str, timeout: float = 1800) -> str:
+    deadline = time.monotonic() + timeout
+    time.sleep(5)
+    while True:
+        state = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}").get("state")
+        if state in TERMINAL:
+            return state
+        if time.monotonic() > deadline:
+            raise LabError(f"run {run_id} still {state} after {timeout:.0f} s")
+        time.sleep(5)
+
+
 def trigger(api: AirflowAPI, conf: dict) -> str:
     run = api.request("POST", f"/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": conf})
     return run["dag_run_id"]

@@ -1,0 +1,55 @@
+"""What several smoke tests check after a DAG run: every `labctl query --json` answer equals
+the oracle over the raw zone as it is in HDFS."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+import oracle
+from conftest import edge
+from labctl.cli import app
+from test_jobs_on_yarn import assert_same
+
+RAW_GLOB = "/lake/raw/mastodon/instance=*/timeline=*/dt=*/hour=*/*.jsonl.gz"
+# Each query and the section of the metrics document it answers.
+QUERIES = {
+    "top-users": "followers",
+    "engagement": "engagement",
+    "user-growth": "user_growth",
+    "top-urls": "urls",
+    "top-domains": "domains",
+    "languages": "languages",
+    "media": "media_types",
+    "top-tags": "tags",
+    "top-mentions": "mentions",
+    "top-emojis": "emojis",
+    "totals": "totals",
+}
+
+
+def raw_zone_lines(glob: str = RAW_GLOB) -> list[bytes]:
+    text = edge(["bash", "-c", f"HADOOP_USER_NAME=etl hdfs dfs -text '{glob}' 2>/dev/null"])
+    return [line for line in text.encode().split(b"\n") if line.strip()]
+
+
+def expected_over_raw_zone() -> dict:
+    return oracle.compute([b"\n".join(raw_zone_lines()) + b"\n"])
+
+
+def query(name: str, *args: str) -> dict:
+    result = CliRunner().invoke(app, ["query", name, "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def assert_query_answers(name: str, expected: dict) -> None:
+    """`labctl query NAME` (handles revealed, no top-N cut) says what `expected` says."""
+    answered = query(name, "--reveal", "--limit", "1000000")
+    assert QUERIES[name] in answered, f"labctl query {name} --json has no {QUERIES[name]!r}"
+    for field, value in answered.items():
+        if field == "totals":
+            assert_same(value, {k: expected["totals"][k] for k in value}, f"{name}.totals")
+        elif field in expected:
+            assert_same(value, expected[field], f"{name}.{field}")
