@@ -182,6 +182,31 @@ def record(
               f"{result.skipped or 'none'}) from {instance} ({result.server_version}) into {result.out}")
 
 
+@token_app.command("store")
+def token_store(
+    instance: InstanceOption,
+    conn_id: Annotated[str, typer.Option("--conn-id", help="The Airflow Connection the DAG reads in live mode.")] = "mastodon_default",
+) -> None:
+    """Store your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE) in the Airflow
+    Connection the DAG's live mode reads: Airflow encrypts it with the lab's Fernet key. It goes
+    over the lab's REST API from this process, never through a command line or a log."""
+    from labctl.core.airflow_api import AirflowAPI
+    from labctl.core.manifest import Manifest
+
+    token = load_token()
+    if token is None:
+        raise LabError("no Mastodon token to store", hint=f"export {TOKEN_ENV} or point {TOKEN_FILE_ENV} at a 0600 file")
+    api = AirflowAPI(Manifest())
+    body = {"connection_id": conn_id, "conn_type": "generic", "host": instance, "password": token.reveal(),
+            "description": "Mastodon access token for the pipeline's live mode (labctl token store)"}
+    existing = {c["connection_id"] for c in api.get("/connections", limit=1000).get("connections", [])}
+    if conn_id in existing:
+        api.request("PATCH", f"/connections/{conn_id}", json=body)
+    else:
+        api.request("POST", "/connections", json=body)
+    out.print(f"stored the token (not shown) for {instance} in the Airflow Connection {conn_id}")
+
+
 @token_app.command("check")
 def token_check(
     instance: InstanceOption,

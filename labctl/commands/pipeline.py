@@ -29,6 +29,7 @@ def seed(
     timeline: Annotated[str, typer.Option("--timeline", metavar="public|local|tag:NAME", help="Which timeline.")] = "public",
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
     include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex (off by default).")] = False,
+    as_instance: Annotated[Optional[str], typer.Option("--as-instance", help="With --file: the instance partition the files land in (default: files).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
 ) -> None:
     """Seed the lake's raw zone: by default the recorded data set, replayed offline through
@@ -36,10 +37,12 @@ def seed(
     common = (["--include-noindex"] if include_noindex else []) + (["--json"] if as_json else [])
     if files and live:
         raise LabError("--file and --live are two different sources: choose one")
+    if as_instance and not files:
+        raise LabError("--as-instance names the partition of --file data", hint="collections take the instance's own domain")
     if files:
         uploaded = [edge.copy_to_edge(path) for path in _existing(files)]
         try:
-            code, output = edge.run_labctl(["ingest", *uploaded, *common])
+            code, output = edge.run_labctl(["ingest", *uploaded, *common, *(["--as-instance", as_instance] if as_instance else [])])
         finally:
             for path in uploaded:
                 edge.remove_on_edge(path)
@@ -223,6 +226,30 @@ def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     out.print(table if received else "No alert received.")
 
 
+def smoke(
+    select: Annotated[Optional[str], typer.Option("-k", help="Only the tests matching this pytest expression.")] = None,
+    report: Annotated[Path, typer.Option("--junitxml", help="Where the JUnit XML report goes.")] = Path("reports/smoke.xml"),
+) -> None:
+    """Run the end-to-end smoke tests (smoke_tests/) against the running lab, with a JUnit
+    report and a one-line summary. Some reshape the lab on purpose: they seed extra data,
+    restart the replay server, scale to two workers and back, and restart the lab."""
+    import subprocess
+    import sys
+
+    from labctl.core import junit, lab
+
+    manifest = Manifest()
+    if not lab.containers(manifest):
+        raise LabError("no lab is running", hint="`labctl up` first (scripts/test.sh starts one itself)")
+    root = Path(__file__).resolve().parents[2]
+    report.parent.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "pytest", str(root / "smoke_tests"), f"--junitxml={report}", "-q"] + (["-k", select] if select else [])
+    code = subprocess.run(argv, cwd=root, check=False).returncode
+    junit.main([str(report)])
+    if code != 0:
+        raise typer.Exit(code=code)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (deploy, seed, run, alerts):
+    for command in (deploy, seed, run, alerts, smoke):
         app.command()(command)

@@ -111,6 +111,22 @@ def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool 
     return wait_healthy(manifest, workers, timeout)
 
 
+def recreate(manifest: Manifest, service: str, overrides: dict[str, str], timeout: float = 120) -> None:
+    """Recreate one service with some manifest values overridden, leaving the rest of the
+    lab running, and wait for its health check."""
+    dc.compose(manifest, "up", "--detach", "--no-deps", "--force-recreate", service, overrides=overrides, timeout=timeout)
+    engine = eng.client()
+    deadline = time.monotonic() + timeout
+    while True:
+        container = eng.service_container(engine, service)
+        health = (container.attrs.get("State", {}).get("Health") or {}).get("Status")
+        if health == "healthy":
+            return
+        if time.monotonic() > deadline:
+            raise LabError(f"{service} is {health or container.status} {timeout:.0f} s after its restart", details=service_log_tail(manifest, service, 40))
+        time.sleep(1)
+
+
 def build(manifest: Manifest, *, only: list[str] | None, ca_bundle, no_cache: bool) -> list[str]:
     engine = eng.client(timeout=3600)
     log_lines: list[str] = []
