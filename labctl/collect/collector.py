@@ -30,12 +30,13 @@ from mastodon.errors import MastodonError
 from labctl.collect.access import AccessReport, check_access
 from labctl.collect.client import MAX_PAGE_SIZE, ClientOptions, MastodonClient, refusal
 from labctl.collect.errors import AccessDenied, CollectError
-from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter
+from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
 from labctl.collect.records import id_order
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import Secret
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser
 from labctl.governance.policy import IngestionPolicy
+from labctl.governance.pseudonym import Pseudonymiser
 from labctl.lake.checkpoints import CheckpointStore
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout, partition_value
@@ -65,6 +66,7 @@ class CollectResult:
     written: int = 0
     duplicates: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)
     pages: int = 0
     requests: int = 0
     retries: int = 0
@@ -140,8 +142,11 @@ def collect_timeline(
     minimiser: Minimiser = DEFAULT_MINIMISER,
     client: MastodonClient | None = None,
     clock: Callable[[], float] = time.monotonic,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> CollectResult:
-    """Collect what is new on one timeline into the raw zone; returns what was done."""
+    """Collect what is new on one timeline into the raw zone; returns what was done.
+
+    Accounts erased from the lake stay out (`pseudonymiser` matches them; by default the lab's key)."""
     if options.limit is not None and options.limit < 1:
         raise CollectError(f"--limit must be at least 1, got {options.limit}")
     started = clock()
@@ -157,7 +162,8 @@ def collect_timeline(
         position = checkpoint.position if checkpoint else None
         writer = BatchWriter(
             fs, layout, instance=instance, timeline=timeline.partition_name, state_dir=state_dir,
-            checkpoint=checkpoint, policy=policy, minimiser=minimiser, batch_size=options.batch_size,
+            checkpoint=checkpoint, policy=policy, minimiser=minimiser, erased=load_erased(fs, layout, pseudonymiser),
+            batch_size=options.batch_size,
             source={"kind": "api", "instance_url": client.base_url, "timeline": timeline.label,
                     "server_version": report.version},
         )
@@ -177,6 +183,7 @@ def collect_timeline(
     result.position_after = writer.position
     result.written = totals.written
     result.skipped = dict(totals.skipped)
+    result.redacted = dict(totals.redacted)
     result.batches = [m.data_path for m in totals.batches]
     result.pages = client.pages
     result.requests = client.requests

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labctl.collect.errors import CollectError
-from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter
+from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
 from labctl.collect.records import iter_raw_records
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser
 from labctl.governance.policy import IngestionPolicy
+from labctl.governance.pseudonym import Pseudonymiser
 from labctl.lake.checkpoints import CheckpointStore
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout
@@ -41,6 +42,7 @@ class FileResult:
     written: int = 0
     unparsed: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)
     batches: list[str] = field(default_factory=list)
 
 
@@ -64,19 +66,22 @@ def ingest_files(
     minimiser: Minimiser = DEFAULT_MINIMISER,
     batch_size: int = DEFAULT_BATCH_SIZE,
     force: bool = False,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> list[FileResult]:
     """Ingest each file (JSON lines or a JSON array, gzip or not) into the raw zone.
 
     `force` ingests a file again even when its content was ingested before (duplicates!).
+    Accounts erased from the lake stay out (`pseudonymiser` matches them; by default the lab's key).
     """
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():
             raise CollectError(f"no such file: {path}", hint="give files of Mastodon statuses (JSON lines or arrays)")
     policy = policy or IngestionPolicy.default(include_noindex=include_noindex)
+    erased = load_erased(fs, layout, pseudonymiser)
     return [
         _ingest_one(path, fs, layout, instance=instance, timeline=timeline, policy=policy,
-                    minimiser=minimiser, batch_size=batch_size, force=force)
+                    minimiser=minimiser, erased=erased, batch_size=batch_size, force=force)
         for path in files
     ]
 
@@ -90,6 +95,7 @@ def _ingest_one(
     timeline: str,
     policy: IngestionPolicy,
     minimiser: Minimiser,
+    erased,
     batch_size: int,
     force: bool,
 ) -> FileResult:
@@ -105,7 +111,7 @@ def _ingest_one(
     done = int(checkpoint.position or 0) if checkpoint else 0
     writer = BatchWriter(
         fs, layout, instance=instance, timeline=timeline, state_dir=state_dir, checkpoint=checkpoint,
-        policy=policy, minimiser=minimiser, batch_size=batch_size,
+        policy=policy, minimiser=minimiser, erased=erased, batch_size=batch_size,
         source={"kind": "file", "path": str(path), "name": path.name, "sha256": sha},
     )
     result = FileResult(str(path), sha, "resumed" if done else "ingested")
@@ -121,6 +127,7 @@ def _ingest_one(
     totals = writer.totals
     result.written, result.unparsed = totals.written, totals.unparsed
     result.skipped = dict(totals.skipped)
+    result.redacted = dict(totals.redacted)
     result.batches = [m.data_path for m in totals.batches]
     log.info("%s: %d records, %d written (%d unparsed), skipped %s, %d batches",
              path, result.records, result.written, result.unparsed, result.skipped or "none", len(result.batches))

@@ -1,4 +1,4 @@
-"""From received records to committed raw batches: policy, minimisation, batching, checkpoints.
+"""From received records to committed raw batches: policy, erasures, minimisation, batching, checkpoints.
 
 Both the collector and the file ingestion feed records to a `BatchWriter` together with
 their position in the source (a status id, a record number). Every `batch_size` records
@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labctl.collect.records import dumps_line, id_order
 from labctl.governance.minimise import Minimiser
@@ -22,7 +22,26 @@ from labctl.lake.checkpoints import Checkpoint, CheckpointStore, Pending
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout
 
+if TYPE_CHECKING:  # erasure imports labctl.collect.records: a runtime import here would be circular
+    from labctl.governance.erasure import ErasedAccounts
+
 DEFAULT_BATCH_SIZE = 5000
+
+
+def load_erased(fs: FileSystem, layout: LakeLayout, pseudonymiser=None) -> ErasedAccounts:
+    """The accounts erased from this lake (`labctl gdpr forget`), which ingestion keeps out.
+
+    The list holds pseudonyms, so matching needs the pseudonymisation key, read only when the
+    list is not empty. An unreadable key then stops ingestion (KeyUnavailable): collecting
+    without the check would bring erased accounts back.
+    """
+    from labctl.governance.erasure import ErasedAccounts, erased_pseudonyms
+    from labctl.governance.pseudonym import load_pseudonymiser
+
+    pseudonyms = erased_pseudonyms(fs, layout)
+    if not pseudonyms:
+        return ErasedAccounts(None, ())
+    return ErasedAccounts(pseudonymiser or load_pseudonymiser(), pseudonyms)
 
 
 @dataclass
@@ -31,6 +50,7 @@ class _Pending:
     parsed: int = 0
     unparsed: int = 0
     skipped: Counter = field(default_factory=Counter)
+    redacted: Counter = field(default_factory=Counter)
     min_id: Any = None
     max_id: Any = None
     position: str | None = None
@@ -43,6 +63,7 @@ class WriterTotals:
     written: int = 0  # lines written (parsed + unparsed)
     unparsed: int = 0
     skipped: Counter = field(default_factory=Counter)
+    redacted: Counter = field(default_factory=Counter)
     batches: list[Manifest] = field(default_factory=list)
 
 
@@ -59,6 +80,7 @@ class BatchWriter:
         source: dict[str, Any],
         policy: IngestionPolicy,
         minimiser: Minimiser,
+        erased: ErasedAccounts | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ):
@@ -70,6 +92,7 @@ class BatchWriter:
         self.checkpoint = checkpoint
         self.store = CheckpointStore(fs, layout)
         self.source, self.policy, self.minimiser = source, policy, minimiser
+        self.erased = erased
         self.batch_size = batch_size
         self.clock = clock
         self.totals = WriterTotals()
@@ -80,12 +103,25 @@ class BatchWriter:
         return self.checkpoint.position if self.checkpoint else None
 
     def add_status(self, status: dict[str, Any], position: str | None) -> bool:
-        """Ingest one status unless the policy excludes it; True when it was written."""
+        """Ingest one status unless the policy or an erasure excludes it; True when it was written.
+
+        A status by an erased account, or boosting one, is skipped (reason `erased`); a status
+        that mentions one is kept with the mention redacted, as `forget` left the lake. A record
+        is counted once, under the first reason that applies: the policy's, then the erasure.
+        """
         pending = self._pending
         self._track_id(status.get("id"))
         reason = self.policy.skip_reason(status)
+        if reason is None and self.erased is not None:
+            reason = self.erased.skip_reason(status)
         if reason is None:
-            pending.lines.append(dumps_line(self.minimiser(status)))
+            kept = self.minimiser(status)
+            if self.erased is not None:
+                redacted = self.erased.redact(kept)
+                if redacted is not kept:
+                    pending.redacted["erased"] += 1
+                kept = redacted
+            pending.lines.append(dumps_line(kept))
             pending.parsed += 1
         else:
             pending.skipped[reason] += 1
@@ -128,6 +164,7 @@ class BatchWriter:
             parsed=pending.parsed,
             unparsed=pending.unparsed,
             skipped=dict(pending.skipped),
+            redacted=dict(pending.redacted),
             min_id=None if pending.min_id is None else str(pending.min_id),
             max_id=None if pending.max_id is None else str(pending.max_id),
             checkpoint_after=self.position,
@@ -151,6 +188,7 @@ class BatchWriter:
         totals.written += len(pending.lines)
         totals.unparsed += pending.unparsed
         totals.skipped.update(pending.skipped)
+        totals.redacted.update(pending.redacted)
         totals.batches.append(manifest)
         self._pending = _Pending()
         return manifest

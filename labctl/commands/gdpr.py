@@ -101,20 +101,9 @@ def _login() -> str:
 
 
 def load_pseudonymiser(key_file: Path | None) -> Pseudonymiser:
-    if key_file is None:
-        from labctl.core.manifest import Manifest
-        from labctl.core.secrets import secrets_dir
+    from labctl.governance.pseudonym import load_pseudonymiser as load
 
-        key_file = secrets_dir(Manifest()) / "pseudonym-key"
-    try:
-        key = key_file.read_text(encoding="utf-8").strip().encode()
-    except OSError as exc:
-        raise LabError(f"cannot read the pseudonymisation key {key_file}: {exc.strerror or exc}",
-                       hint="`labctl up` creates it; or give --key-file") from None
-    try:
-        return Pseudonymiser(key)
-    except ValueError as exc:
-        raise LabError(f"{key_file}: {exc}") from None
+    return load(key_file)
 
 
 def lab_hbase_forget() -> Callable[[str], int]:

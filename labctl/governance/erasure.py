@@ -8,8 +8,8 @@
   Removing those records instead would erase other people's posts and metrics;
 - a line that is not a JSON object (kept byte for byte at ingestion) is removed when it
   names the handle or a profile URL of the account;
-- derived runs (curated, quarantine) that still name it are deleted: the pipeline
-  recomputes them from the raw zone, which is now clean;
+- derived runs (work, curated, quarantine) that still name it, by handle, profile URL or
+  pseudonym, are deleted: the pipeline recomputes them from the raw zone, which is now clean;
 - its rows in HBase go through the `hbase_forget` callable (given the pseudonym).
 
 Every rewritten batch is replaced by a crash-safe protocol: the new data file and manifest
@@ -536,7 +536,7 @@ def forget(
     report.counts = dict(sorted(sum((r.counts for r in rewrites), Counter()).items()))
     derived = sorted({
         _run_dir(zone, path)
-        for zone in (layout.curated_zone, layout.quarantine_zone)
+        for zone in (layout.work_zone, layout.curated_zone, layout.quarantine_zone)
         for path in files_naming(fs, zone, Needles([*needles.texts, pseudonym]))
     })
     report.derived_runs_deleted = derived if delete_derived else []
@@ -581,16 +581,24 @@ class ErasedAccounts:
     """Keeps erased accounts out of later collections: the collector asks `skip_reason`
     for each status (as it asks the noindex policy) and passes the rest through `redact`."""
 
-    def __init__(self, pseudonymiser: Pseudonymiser, pseudonyms: Iterable[str]):
-        self._pseudonymiser = pseudonymiser
+    def __init__(self, pseudonymiser: Pseudonymiser | None, pseudonyms: Iterable[str]):
         self.pseudonyms = frozenset(pseudonyms)
+        if self.pseudonyms and pseudonymiser is None:
+            raise ValueError("matching erased accounts needs the pseudonymiser")
+        self._pseudonymiser = pseudonymiser
+        self._known: dict[str, bool] = {}  # handle -> erased: authors repeat across a collection
 
     @classmethod
     def load(cls, fs: FileSystem, layout: LakeLayout, pseudonymiser: Pseudonymiser) -> ErasedAccounts:
         return cls(pseudonymiser, erased_pseudonyms(fs, layout))
 
     def _erased(self, handle: str) -> bool:
-        return bool(handle) and "@" in handle and self._pseudonymiser.pseudonym(handle) in self.pseudonyms
+        if not handle or "@" not in handle:
+            return False
+        found = self._known.get(handle)
+        if found is None:
+            found = self._known[handle] = self._pseudonymiser.pseudonym(handle) in self.pseudonyms
+        return found
 
     def skip_reason(self, status: Mapping[str, Any]) -> str | None:
         """"erased" when the status, or the original it boosts, is by an erased account."""
@@ -599,7 +607,8 @@ class ErasedAccounts:
         return None
 
     def redact(self, status: dict[str, Any]) -> dict[str, Any]:
-        """The status without mentions of, or replies to, erased accounts."""
+        """The status without mentions of, or replies to, erased accounts: a new object when
+        something was redacted, the same object when nothing names an erased account."""
         if not self.pseudonyms:
             return status
         for level in list(_levels(status)):

@@ -1,8 +1,7 @@
 """Re-identification: pseudonyms back to handles, through `mastodon:reid`, for allowed users only.
 
-`allowed_to_reveal()` is the one place that decides; the governance work replaces its body with
-the lab's role check. Until then, whoever can read the lab's secrets directory (the pseudonym
-key lives there) may reveal: that user could recompute any pseudonym anyway.
+`allowed_to_reveal()` is the one place that decides: a role allowed to re-identify
+(labctl/governance/roles.py, docs/access.md) that can also read the pseudonymisation key.
 """
 
 from __future__ import annotations
@@ -11,12 +10,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from labctl.governance.pseudonym import is_pseudonym
+from labctl.governance.pseudonym import HANDLE_KEYED_SECTIONS, is_pseudonym
 from labctl.hbase import keys
 from labctl.hbase.schema import NAMESPACE, REID
 
 # Sections whose keys are account pseudonyms.
-PERSON_KEYED = ("followers", "engagement", "mentions")
+PERSON_KEYED = HANDLE_KEYED_SECTIONS
 
 
 class RevealRefused(PermissionError):

@@ -33,6 +33,7 @@ class BatchStats:
     parsed: int = 0
     unparsed: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    redacted: dict[str, int] = field(default_factory=dict)  # kept, with a reference removed
     min_id: str | None = None  # over every status seen, skipped ones included
     max_id: str | None = None
     checkpoint_after: str | None = None  # the position before this batch (exclusive)
@@ -63,6 +64,7 @@ class Manifest:
     source: dict[str, Any]
     policy: dict[str, Any]
     minimisation: dict[str, Any]
+    redacted: dict[str, int] = field(default_factory=dict)
     format: str = "jsonl.gz"
     version: int = MANIFEST_VERSION
 
@@ -125,6 +127,7 @@ def write_batch(
         source=stats.source,
         policy=stats.policy,
         minimisation=stats.minimisation,
+        redacted=dict(stats.redacted),
     )
     tmp_data = layout.tmp_file(f"{batch_id}.jsonl.gz.inprogress")
     committed = False

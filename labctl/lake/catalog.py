@@ -15,6 +15,8 @@ OK = "ok"
 ORPHAN_MANIFEST = "orphan-manifest"  # an aborted batch: its data file was never committed
 NO_MANIFEST = "no-manifest"  # a data file nobody accounted for
 BAD_MANIFEST = "unreadable-manifest"
+# Zones holding one directory per pipeline run: `labctl lake` lists their runs.
+RUN_ZONES = ("work", "curated", "quarantine")
 
 
 @dataclass
@@ -102,7 +104,7 @@ def describe_lake(fs: FileSystem, layout: LakeLayout = LakeLayout()) -> LakeSumm
             mode=access.mode_octal,
             readers=access.readers,
             children=[e.name for e in fs.list_dir(access.path) if e.is_dir]
-            if access.zone in ("curated", "quarantine") else [],
+            if access.zone in RUN_ZONES else [],
         )
         for access in zone_access(layout)
         if access.zone != "root"

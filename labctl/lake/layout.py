@@ -2,7 +2,8 @@
 
     <root>/raw/mastodon/instance=<host>/timeline=<name>/dt=YYYY-MM-DD/hour=HH/<batch>.jsonl.gz
     <root>/raw/mastodon/.../hour=HH/_manifests/<batch>.json
-    <root>/curated/<run-id>/<dataset>/...
+    <root>/work/<run-id>/<dataset>/...       (the jobs' outputs, handles in clear)
+    <root>/curated/<run-id>/<dataset>/...    (what analysts read: pseudonymised)
     <root>/quarantine/<run-id>/<dataset>/...
     <root>/_state/checkpoints/<host>/<timeline>/<seq>.json
     <root>/_state/ingested/<sha256>/<seq>.json
@@ -72,6 +73,10 @@ class LakeLayout:
         return self._join("curated")
 
     @property
+    def work_zone(self) -> str:
+        return self._join("work")
+
+    @property
     def quarantine_zone(self) -> str:
         return self._join("quarantine")
 
@@ -108,6 +113,10 @@ class LakeLayout:
 
     def curated_run(self, run_id: str, dataset: str | None = None) -> str:
         base = self._join("curated", check_run_id(run_id))
+        return f"{base}/{partition_value(dataset)}" if dataset else base
+
+    def work_run(self, run_id: str, dataset: str | None = None) -> str:
+        base = self._join("work", check_run_id(run_id))
         return f"{base}/{partition_value(dataset)}" if dataset else base
 
     def quarantine_run(self, run_id: str, dataset: str | None = None) -> str:

@@ -1,7 +1,12 @@
 """The DAG's steps. Each is idempotent and keyed by the run id (derived from the
-run's data interval): re-running a run replaces its curated files and HBase rows.
+run's data interval): re-running a run replaces its files and HBase rows.
 Each run computes its metrics over everything in the raw zone within retention,
 so a run that collected nothing new publishes the same answers as the one before.
+
+The jobs write into the work area (`/lake/work/<run>`, etl and data engineers only): their
+output names accounts by handle. What analysts read, `/lake/curated/<run>/metrics/`, is the
+metric document with every handle replaced by its keyed-HMAC pseudonym, the same pseudonyms
+as in HBase; re-identification goes through HBase's `reid` table only.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from labctl.collect.collector import CollectOptions, collect_timeline
 from labctl.collect.files import ingest_files
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import Secret
-from labctl.governance.pseudonym import Pseudonymiser
-from labctl.jobs.output import malformed_records, metrics_from_output
+from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym, load_pseudonymiser, pseudonymise_metrics
+from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
 from labctl.lake.fs import atomic_write, open_filesystem
 from labctl.lake.layout import LakeLayout
@@ -26,8 +31,15 @@ from labctl.pipeline import cluster, yarn
 
 LAKE = cluster.NAMENODE
 COLLECTOR = "collector"
-PSEUDONYM_KEY_FILE = Path("/run/lab-secrets/pseudonym-key")
 METRICS_STEP_NAME = "aggregate"
+CURATED_DATASET = "metrics"
+CURATED_FILE = "metrics.json"
+# How each top-N list of accounts is ordered (docs/metrics.md); ties go by key, now the pseudonym.
+_RANK_BY = {
+    "followers": lambda entry: entry["followers"],
+    "engagement": lambda entry: entry["interactions"],
+    "mentions": lambda count: count,
+}
 
 
 def run_id_for(data_interval_end: datetime) -> str:
@@ -53,7 +65,7 @@ def raw_records() -> int:
 
 def run_jobs(run_id: str, log=print) -> dict:
     layout = LakeLayout()
-    steps = yarn.run_steps(layout.raw_glob(), layout.curated_run(run_id, "jobs"), log=log)
+    steps = yarn.run_steps(layout.raw_glob(), layout.work_run(run_id, "jobs"), log=log)
     counters: dict[str, int] = {}
     for step in steps:
         for name, value in step.counters.items():
@@ -62,19 +74,42 @@ def run_jobs(run_id: str, log=print) -> dict:
 
 
 def metrics_and_quarantine(run_id: str, output: str) -> dict:
-    """The metrics document of a run; its malformed records go to the quarantine, whole."""
+    """The metrics document of a run, from the jobs' output in the work area: its malformed
+    records go to the quarantine, whole; its pseudonymised form is published to the curated zone."""
     lines = yarn.read_output(output)
     fs, layout = open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()
     quarantined = [json.dumps({"reason": reason, "line_base64": base64.b64encode(raw).decode()}) for reason, raw in malformed_records(lines)]
-    target = layout.quarantine_run(run_id, "malformed") + "/records.jsonl"
-    # A cleared run quarantines again: replace, since atomic_write never overwrites.
-    fs.delete(layout.quarantine_run(run_id, "malformed"), recursive=True)
-    atomic_write(fs, layout.quarantine_run(run_id) + "/_tmp", target, ("\n".join(quarantined) + "\n").encode() if quarantined else b"")
-    return metrics_from_output(lines)
+    _replace(fs, layout.quarantine_run(run_id, "malformed"), "records.jsonl",
+             ("\n".join(quarantined) + "\n").encode() if quarantined else b"")
+    metrics = metrics_from_output(lines)
+    curated = pseudonymised(metrics, pseudonymiser())
+    _replace(fs, layout.curated_run(run_id, CURATED_DATASET), CURATED_FILE, _document_bytes(curated))
+    return metrics
+
+
+def _replace(fs, directory: str, name: str, data: bytes) -> None:
+    # A cleared run writes again: replace, since atomic_write never overwrites.
+    fs.delete(directory, recursive=True)
+    atomic_write(fs, directory.rsplit("/", 1)[0] + "/_tmp", f"{directory}/{name}", data)
+
+
+def _document_bytes(document: dict) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def pseudonymised(metrics: dict, pseudonymiser: Pseudonymiser) -> dict:
+    """The curated form of a metric document: handles replaced by pseudonyms, lists ranked again."""
+    return pseudonymise_metrics(metrics, pseudonymiser, lambda section, entries: ranked(entries, _RANK_BY[section]))
+
+
+def curated_metrics(run_id: str) -> dict:
+    """The metric document analysts read for a run (pseudonymised)."""
+    fs, layout = open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()
+    return json.loads(fs.read_bytes(f"{layout.curated_run(run_id, CURATED_DATASET)}/{CURATED_FILE}"))
 
 
 def pseudonymiser() -> Pseudonymiser:
-    return Pseudonymiser(PSEUDONYM_KEY_FILE.read_text().strip().encode())
+    return load_pseudonymiser()
 
 
 def load(run_id: str, metrics: dict) -> dict:
@@ -91,16 +126,18 @@ def load(run_id: str, metrics: dict) -> dict:
 
 
 def quality(run_id: str, metrics: dict, counters: dict[str, int], raw: int, max_malformed_ratio: float) -> dict:
-    """Counts that must agree between the raw zone, the jobs, the curated metrics and HBase."""
+    """Counts that must agree between the raw zone, the jobs, the curated metrics and HBase;
+    and curated data that names no account in clear."""
     from labctl import hbase
 
-    problems = []
+    curated = curated_metrics(run_id)
+    problems = curated_problems(metrics, curated, pseudonymiser())
     read = counters.get("records_read", 0) + counters.get("blank_lines", 0)
     if read != raw:
         problems.append(f"the raw zone holds {raw} records but the jobs read {read}")
     malformed = metrics["totals"]["malformed"]
     if counters.get("malformed", malformed) != malformed:
-        problems.append(f"malformed: counter {counters.get('malformed')} != curated totals {malformed}")
+        problems.append(f"malformed: counter {counters.get('malformed')} != the jobs' totals {malformed}")
     if raw and malformed / raw > max_malformed_ratio:
         problems.append(f"{malformed} of {raw} records malformed, above the threshold {max_malformed_ratio:.1%}")
     connection = cluster.hbase_connection()
@@ -108,11 +145,27 @@ def quality(run_id: str, metrics: dict, counters: dict[str, int], raw: int, max_
         in_hbase = hbase.query(connection, "totals", run=run_id)["totals"]
     finally:
         connection.close()
-    if in_hbase != metrics["totals"]:
-        problems.append(f"HBase totals {in_hbase} differ from the curated totals {metrics['totals']}")
+    if in_hbase != curated.get("totals"):
+        problems.append(f"HBase totals {in_hbase} differ from the curated totals {curated.get('totals')}")
     if problems:
         raise ValueError("data-quality checks failed: " + "; ".join(problems))
-    return {"raw_records": raw, "records_read": read, "malformed": malformed, "totals": metrics["totals"]}
+    return {"raw_records": raw, "records_read": read, "malformed": malformed, "totals": metrics["totals"],
+            "curated_accounts": {section: len(curated[section]) for section in _RANK_BY}}
+
+
+def curated_problems(metrics: dict, curated: dict, pseudonymiser: Pseudonymiser) -> list[str]:
+    """What is wrong with the curated document of `metrics`: a key that is not a pseudonym
+    (an account in clear where analysts read), or any figure that differs from the jobs'."""
+    problems = []
+    for section in _RANK_BY:
+        clear = [key for key in curated.get(section, {}) if not is_pseudonym(key)]
+        if clear:
+            problems.append(f"curated {section} has {len(clear)} keys that are not pseudonyms")
+    expected = pseudonymised(metrics, pseudonymiser)
+    differing = sorted(section for section in set(expected) | set(curated) if expected.get(section) != curated.get(section))
+    if differing:
+        problems.append(f"curated sections {', '.join(differing)} differ from the jobs' output")
+    return problems
 
 
 def publish(run_id: str) -> str:

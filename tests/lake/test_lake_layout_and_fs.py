@@ -10,7 +10,7 @@ from fakehdfs import FakeHdfsClient
 
 from labctl.lake.fs import LocalFileSystem, WebHdfsFileSystem, atomic_write, open_filesystem, walk_files
 from labctl.lake.layout import LakeLayout, check_run_id, partition_fields, partition_value
-from labctl.lake.permissions import hdfs_commands, zone_access
+from labctl.lake.permissions import apply_zone_access, hdfs_commands, zone_access
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
 
@@ -139,10 +139,47 @@ def test_open_filesystem_picks_the_backend(tmp_path):
 def test_zone_permissions_keep_raw_data_from_analysts_and_everyone_else():
     zones = {z.zone: z for z in zone_access()}
     assert zones["raw"].group != zones["curated"].group
-    for name in ("raw", "curated", "quarantine", "state", "tmp"):
+    assert zones["work"].group == zones["raw"].group, "job outputs name accounts: raw-zone readers only"
+    assert zones["work"].group != zones["curated"].group
+    for name in ("raw", "work", "curated", "quarantine", "state", "tmp"):
         assert zones[name].mode & 0o007 == 0, f"{name} must not be readable by others"
     assert zones["raw"].mode & 0o020 == 0, "only the collector writes raw data"
     commands = hdfs_commands()
     for zone in zones.values():
         assert ["hdfs", "dfs", "-chmod", zone.mode_octal, zone.path] in commands
         assert ["hdfs", "dfs", "-chown", f"{zone.owner}:{zone.group}", zone.path] in commands
+
+
+def test_work_runs_sit_beside_curated_runs():
+    layout = LakeLayout("/data/lake")
+    assert layout.work_run("manual__2026-01-01T00:00:00", "jobs") == "/data/lake/work/manual__2026-01-01T00_00_00/jobs"
+    assert layout.work_zone == "/data/lake/work"
+
+
+class OwnedFakeHdfs(FakeHdfsClient):
+    """The fake WebHDFS client, with the owner and mode calls provisioning makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.owners: dict[str, tuple[str, str]] = {}
+        self.modes: dict[str, str] = {}
+
+    def set_owner(self, path: str, owner: str, group: str) -> None:
+        self.owners[path] = (owner, group)
+
+    def set_permission(self, path: str, permission: str) -> None:
+        self.modes[path] = permission
+
+
+def test_provisioning_makes_every_zone_and_removes_job_outputs_left_under_curated():
+    client = OwnedFakeHdfs()
+    client.write("/lake/curated/run-1/jobs/step-2-aggregate/part-00000", b"followers\talice@a.example\t{}\n")
+    client.write("/lake/curated/run-1/metrics/metrics.json", b"{}")
+    client.write("/lake/curated/run-2/metrics/metrics.json", b"{}")
+    apply_zone_access(client)
+    assert client.owners["/lake/work"] == ("etl", "data-engineers") and client.modes["/lake/work"] == "0750"
+    assert not any(path.startswith("/lake/curated/run-1/jobs") for path in client.files)
+    assert sorted(p for p in client.files if p.startswith("/lake/curated")) == [
+        "/lake/curated/run-1/metrics/metrics.json", "/lake/curated/run-2/metrics/metrics.json"]
+    apply_zone_access(client)  # idempotent
+    assert client.status("/lake/work") is not None
