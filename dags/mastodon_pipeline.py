@@ -170,10 +170,12 @@ def mastodon_pipeline():
 
     @task(**CLUSTER_TASK)
     def retention(published: str) -> dict:
+        from labctl.lake.retention import RETENTION_VARIABLE
         from labctl.pipeline import steps
 
-        keep_days = int(Variable.get("raw_retention_days", default="30"))
-        return steps.retention(keep_days, get_current_context()["dag_run"].run_after.date())
+        # Unset means the lab's default (labctl/lake/retention.py), the same `labctl deploy` uses for HBase.
+        setting = Variable.get(RETENTION_VARIABLE, default=None)
+        return steps.retention(setting, get_current_context()["dag_run"].run_after.date())
 
     collected = collect()
     check_lab() >> collected

@@ -86,21 +86,30 @@ def deploy() -> None:
         code, output = edge.run_labctl(["lake", "provision"])
         if code != 0:
             raise LabError("creating the lake's zones failed", details=output)
-    with ui.step("HBase tables"):
-        _ensure_hbase_schema(manifest)
     api = AirflowAPI(manifest)
+    with ui.step("HBase tables (per-person TTL from raw_retention_days)"):
+        _ensure_hbase_schema(manifest, _retention_setting(api))
     with ui.step(f"Airflow DAG {rn.DAG_ID}"):
         rn.wait_for_dag(api)
 
 
-def _ensure_hbase_schema(manifest: Manifest) -> None:
+def _retention_setting(api: AirflowAPI) -> str | None:
+    """The Airflow Variable the DAG's retention task reads (None when unset: the default)."""
+    from labctl.lake.retention import RETENTION_VARIABLE
+
+    variables = api.get("/variables", limit=1000).get("variables", [])
+    return next((v.get("value") for v in variables if v.get("key") == RETENTION_VARIABLE), None)
+
+
+def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
     import happybase
 
     from labctl import hbase
+    from labctl.lake.retention import keep_days_setting
 
     connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=60000)
     try:
-        hbase.ensure_schema(connection)
+        hbase.ensure_schema(connection, keep_days=keep_days_setting(retention))
     finally:
         connection.close()
 

@@ -8,17 +8,26 @@ the namespace, the data block encodings and the pre-splits go through the Java a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from labctl.hbase import keys
 from labctl.hbase.admin import ContainerAdmin, SchemaAdmin
-from labctl.lake.retention import DEFAULT_KEEP_DAYS
+from labctl.lake.retention import DEFAULT_KEEP_DAYS, SECONDS_PER_DAY
 
 NAMESPACE = "mastodon"
 
-# Per-person rows live as long as the raw statuses they come from (the lake's retention).
-PERSON_TTL_SECONDS = DEFAULT_KEEP_DAYS * 24 * 3600
+
+def person_ttl_seconds(keep_days: int) -> int:
+    """Per-person cells live as long as the raw statuses they come from: the lake's retention
+    (`raw_retention_days`, labctl/lake/retention.py) in seconds."""
+    if keep_days < 1:
+        raise ValueError(f"an HBase TTL needs a retention of at least 1 day, got {keep_days}")
+    return keep_days * SECONDS_PER_DAY
+
+
+# The TTL of the default retention; `tables(keep_days)` gives the schema of any other.
+PERSON_TTL_SECONDS = person_ttl_seconds(DEFAULT_KEEP_DAYS)
 # What Thrift reports for a family without TTL (HConstants.FOREVER).
 FOREVER = 2**31 - 1
 
@@ -33,7 +42,7 @@ class Family:
     name: str
     compression: str = "ZSTD"
     bloom: str = "ROW"
-    ttl: int | None = None
+    ttl: int | None = None  # set on exactly the families holding per-person data
     block_cache: bool = True
     in_memory: bool = False
     max_versions: int = 1
@@ -107,6 +116,19 @@ REID = TableSpec(
 TABLES = (RUNS, RANK, ACCOUNTS, TERMS, REID)
 
 
+def tables(keep_days: int = DEFAULT_KEEP_DAYS) -> tuple[TableSpec, ...]:
+    """The schema for a retention of `keep_days`: the per-person families' TTL follows it."""
+    ttl = person_ttl_seconds(keep_days)
+    return tuple(
+        replace(spec, families=tuple(replace(f, ttl=ttl) if f.ttl is not None else f for f in spec.families))
+        for spec in TABLES
+    )
+
+
+def person_families(specs: tuple[TableSpec, ...] = TABLES) -> list[tuple[TableSpec, Family]]:
+    return [(spec, family) for spec in specs for family in spec.families if family.ttl is not None]
+
+
 class SchemaError(RuntimeError):
     """The tables in HBase are not the documented ones (or cannot be made so)."""
 
@@ -139,10 +161,16 @@ def describe(connection, namespace: str = NAMESPACE) -> dict[str, dict[str, dict
     return found
 
 
-def mismatches(described: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+def ttl_operation(spec: TableSpec, namespace: str) -> list[str] | None:
+    """The admin operation setting the TTL of a table's per-person families (None: it has none)."""
+    families = [f"{family.name}={family.ttl}" for family in spec.families if family.ttl is not None]
+    return ["ttl", spec.full_name(namespace), *families] if families else None
+
+
+def mismatches(described: dict[str, dict[str, dict[str, Any]]], specs: tuple[TableSpec, ...] = TABLES) -> list[str]:
     """Differences between Thrift's description and the specs, one line each."""
     problems = []
-    for spec in TABLES:
+    for spec in specs:
         families = described.get(spec.name, {})
         for family in spec.families:
             actual = families.get(family.name)
@@ -158,28 +186,47 @@ def mismatches(described: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     return problems
 
 
-def ensure_schema(connection, *, namespace: str = NAMESPACE, admin: SchemaAdmin | None = None) -> list[str]:
-    """Create what is missing (namespace, tables, encodings, splits), then check every family.
+def ensure_schema(
+    connection,
+    *,
+    namespace: str = NAMESPACE,
+    admin: SchemaAdmin | None = None,
+    keep_days: int = DEFAULT_KEEP_DAYS,
+) -> list[str]:
+    """Create what is missing (namespace, tables, encodings, splits), give the per-person
+    families the TTL of a `keep_days` retention, then check every family.
 
-    Idempotent: an existing table is left as it is, and a difference from the documented
-    schema raises SchemaError rather than being silently altered. Returns the tables created.
+    Idempotent: an existing table keeps its rows; its encodings and per-person TTL are set to
+    the documented ones (the retention is a setting that changes), and any other difference
+    raises SchemaError rather than being silently altered. Returns the tables created.
     `admin` defaults to the lab's (docker exec into hbase-master).
     """
+    specs = tables(keep_days)
     admin = admin or ContainerAdmin()
     admin.run(["namespace", namespace])
     present = existing_tables(connection, namespace)
     created = []
-    for spec in TABLES:
+    for spec in specs:
         name = spec.full_name(namespace)
         if name not in present:
             connection.create_table(name, {family.name: family.thrift_options() for family in spec.families})
             created.append(name)
     # Shaping a table that already has rows only sets encodings; splits apply to new tables.
-    admin.run(*(shape_operation(spec, namespace) for spec in TABLES))
-    problems = mismatches(describe(connection, namespace))
+    ttls = [operation for operation in (ttl_operation(spec, namespace) for spec in specs) if operation]
+    admin.run(*(shape_operation(spec, namespace) for spec in specs), *ttls)
+    problems = mismatches(describe(connection, namespace), specs)
     if problems:
         raise SchemaError(f"HBase tables differ from the documented schema ({namespace}): " + "; ".join(problems))
     return created
+
+
+def person_ttls(connection, namespace: str = NAMESPACE) -> dict[str, int]:
+    """The TTL HBase applies to each per-person family, `table:family` -> seconds (Thrift's view)."""
+    found = {}
+    for spec, family in person_families():
+        described = connection.table(spec.full_name(namespace)).families().get(family.name.encode(), {})
+        found[f"{spec.name}:{family.name}"] = described.get("time_to_live")
+    return found
 
 
 def drop_namespace(namespace: str, *, admin: SchemaAdmin | None = None) -> None:

@@ -13,7 +13,26 @@ from datetime import date
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout, partition_fields
 
+# The one setting of retention: raw data is kept this many days, and HBase keeps the
+# per-person cells derived from it as long (labctl/hbase/schema.py). It is the Airflow
+# Variable below, read by the DAG's retention task and by `labctl deploy` (HBase TTL).
+RETENTION_VARIABLE = "raw_retention_days"
 DEFAULT_KEEP_DAYS = 30
+SECONDS_PER_DAY = 24 * 3600
+
+
+def keep_days_setting(value: str | int | None) -> int:
+    """The retention in days from the Variable's value (None: not set, the default)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_KEEP_DAYS
+    try:
+        days = int(value)
+    except ValueError:
+        raise ValueError(f"{RETENTION_VARIABLE} must be a whole number of days, got {value!r}") from None
+    # HBase cannot express a TTL of zero: the per-person cells need at least one day.
+    if days < 1:
+        raise ValueError(f"{RETENTION_VARIABLE} must be at least 1 day, got {days}")
+    return days
 
 
 def partition_day(path: str) -> date | None:

@@ -26,7 +26,7 @@ from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
 from labctl.lake.fs import atomic_write, open_filesystem
 from labctl.lake.layout import LakeLayout
-from labctl.lake.retention import apply_retention
+from labctl.lake.retention import RETENTION_VARIABLE, apply_retention, keep_days_setting
 from labctl.pipeline import cluster, yarn
 
 LAKE = cluster.NAMENODE
@@ -179,6 +179,24 @@ def publish(run_id: str) -> str:
     return run_id
 
 
-def retention(keep_days: int, today: date) -> dict:
+def retention(setting: str | None, today: date) -> dict:
+    """Raw partitions past retention are deleted; then HBase's per-person TTL must be the same
+    retention, or the task fails (its alert says to run `labctl deploy`, which applies it)."""
+    from labctl.hbase import schema
+
+    keep_days = keep_days_setting(setting)
     result = apply_retention(open_filesystem(LAKE, user=COLLECTOR), LakeLayout(), keep_days=keep_days, today=today)
-    return {"keep_days": keep_days, "deleted": result.deleted, "unreadable": result.unreadable}
+    connection = cluster.hbase_connection()
+    try:
+        ttls = schema.person_ttls(connection)
+    finally:
+        connection.close()
+    wanted = schema.person_ttl_seconds(keep_days)
+    differing = {family: seconds for family, seconds in ttls.items() if seconds != wanted}
+    if differing:
+        raise ValueError(
+            f"raw data is kept {keep_days} days ({RETENTION_VARIABLE}) but HBase keeps per-person cells "
+            + ", ".join(f"{family} {seconds} s" for family, seconds in sorted(differing.items()))
+            + f" instead of {wanted} s: run `labctl deploy`, which sets the TTL from {RETENTION_VARIABLE}"
+        )
+    return {"keep_days": keep_days, "deleted": result.deleted, "unreadable": result.unreadable, "hbase_ttl_seconds": wanted}

@@ -39,7 +39,9 @@ def test_the_variables_the_doc_names_are_read_by_the_dag():
         if variable.startswith("pipeline_"):
             assert prefix and variable.removeprefix("pipeline_") in dag_params(), variable
         else:
-            assert f'Variable.get("{variable}"' in DAG
+            from labctl.lake.retention import RETENTION_VARIABLE
+
+            assert variable == RETENTION_VARIABLE and "Variable.get(RETENTION_VARIABLE" in DAG
 
 
 def test_the_settings_the_doc_names_are_the_lab_s():
