@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from labctl.core import compose as dc
 from labctl.core import doctor as doc
 from labctl.core import engine as eng
+from labctl.core import figures
 from labctl.core.edge import EDGE_SERVICE, EDGE_USER
 from labctl.core import lab
 from labctl.core.images import default_ca_bundle
@@ -37,14 +41,28 @@ def down(volumes: Annotated[bool, typer.Option("--volumes", help="Also wipe the 
     lab.down(Manifest(), volumes=volumes)
 
 
-def status(as_json: JsonOption = False) -> None:
-    """Each service and each health check, with what it saw."""
+def status(
+    as_json: JsonOption = False,
+    runs: Annotated[int, typer.Option("--runs", min=1, max=100, help="How many of the pipeline's last DAG runs to show.")] = figures.RUNS,
+) -> None:
+    """Each service and each health check, with what it saw; then each layer's key figures."""
     manifest = Manifest()
     containers = lab.containers(manifest)
-    checks = lab.run_checks(manifest, lab.running_workers(manifest)) if containers else []
+    # The figures are asked while the health checks run: status takes the longer of the two, not their sum.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(figures.collect, manifest, runs=runs) if containers else None
+        checks = lab.run_checks(manifest, lab.running_workers(manifest)) if containers else []
+        layers = pending.result() if pending else figures.not_running()
     if as_json:
-        out.print_json(data={"containers": containers, "checks": [{"name": r.check.name, "ok": r.ok, "detail": r.detail} for r in checks]})
-        return
+        out.print_json(data={"containers": containers, "checks": [{"name": r.check.name, "ok": r.ok, "detail": r.detail} for r in checks], "figures": layers})
+    else:
+        _print_status(containers, checks, layers)
+    # The figures inform; only the health checks decide the exit status.
+    if not containers or not all(result.ok for result in checks):
+        raise typer.Exit(code=1)
+
+
+def _print_status(containers: list[dict], checks: list, layers: dict[str, dict]) -> None:
     table = Table(title="Containers")
     for column in ("service", "container", "state", "health"):
         table.add_column(column)
@@ -52,6 +70,8 @@ def status(as_json: JsonOption = False) -> None:
         colour = "green" if row["health"] in ("healthy", "-") and row["state"] == "running" else "red"
         table.add_row(row["service"], row["container"], f"[{colour}]{row['state']}[/]", row["health"])
     out.print(table if containers else "[yellow]The lab is not running.[/] Start it with `labctl up`.")
+    if not containers:
+        return
     if checks:
         health = Table(title="Health checks")
         for column in ("check", "ok", "what it saw"):
@@ -59,8 +79,106 @@ def status(as_json: JsonOption = False) -> None:
         for result in checks:
             health.add_row(result.check.name, "[green]yes[/]" if result.ok else "[red]no[/]", result.detail)
         out.print(health)
-    if not containers or not all(result.ok for result in checks):
-        raise typer.Exit(code=1)
+    for title, render in (("HDFS", _hdfs_rows), ("YARN", _yarn_rows), ("HBase", _hbase_rows)):
+        _print_layer(title, layers[title.lower()], render)
+    _print_airflow(layers["airflow"])
+
+
+def _size(count: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"
+
+
+def _alarm(value: int, text: str | None = None) -> str:
+    """A count that should be zero: red when it is not."""
+    text = str(value) if text is None else text
+    return f"[red]{text}[/]" if value else text
+
+
+def _hdfs_rows(f: dict) -> list[tuple[str, str]]:
+    return [
+        ("capacity", _size(f["capacity_bytes"])),
+        ("used by HDFS", f"{_size(f['used_bytes'])} ({f['used_percent']:.2f} %)"),
+        ("used by other files", _size(f["non_dfs_used_bytes"])),
+        ("remaining", _size(f["remaining_bytes"])),
+        ("DataNodes live / dead", f"{f['live_datanodes']} / {_alarm(f['dead_datanodes'])}"),
+        ("blocks under-replicated / missing / corrupt", " / ".join(_alarm(f[key]) for key in ("under_replicated_blocks", "missing_blocks", "corrupt_blocks"))),
+        ("files / blocks", f"{f['files']} / {f['blocks']}"),
+    ]
+
+
+def _yarn_rows(f: dict) -> list[tuple[str, str]]:
+    return [
+        ("applications running / pending", f"{f['apps_running']} / {f['apps_pending']}"),
+        ("applications completed / failed / killed", f"{f['apps_completed']} / {_alarm(f['apps_failed'])} / {f['apps_killed']}"),
+        ("NodeManagers active / lost / unhealthy", f"{f['nodes_active']} / {_alarm(f['nodes_lost'])} / {_alarm(f['nodes_unhealthy'])}"),
+        ("containers running", str(f["containers_running"])),
+        ("memory used / total", f"{f['memory_used_mb']} / {f['memory_total_mb']} MB"),
+        ("vcores used / total", f"{f['vcores_used']} / {f['vcores_total']}"),
+    ]
+
+
+def _rate(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+def _hbase_rows(f: dict) -> list[tuple[str, str]]:
+    rows = [
+        ("master", "active" if f["active_master"] else "[red]not active[/]"),
+        ("region servers live / dead", f"{f['region_servers']} / {_alarm(f['dead_region_servers'])}"),
+        ("regions (average per server)", f"{f['regions']} ({f['average_load']:g})"),
+        ("regions in transition", _alarm(f["regions_in_transition"])),
+        ("requests per s, 1-min rate (reads + writes)", _rate(f["requests_per_s"])),
+        ("requests since start (RPCs, master's count)", str(f["requests_total"])),
+    ]
+    for server in f["servers"]:
+        detail = "[yellow]its own endpoint did not answer[/]" if server["regions"] is None else f"{server['regions']} regions, {_rate(server['reads_per_s'])} + {_rate(server['writes_per_s'])}"
+        rows.append((f"  {server['server']}", detail))
+    for server in f["unknown_servers_reporting"]:
+        rows.append((f"  {server}", "[yellow]answers, but the master does not count it live[/]"))
+    return rows
+
+
+def _print_layer(title: str, layer: dict, render) -> None:
+    if "unavailable" in layer:
+        out.print(f"[bold]{title}[/]: [red]unavailable: {escape(layer['unavailable'])}[/]")
+        return
+    table = Table(title=f"{title} ({layer['source']})")
+    table.add_column("figure")
+    table.add_column("value")
+    for name, value in render(layer):
+        table.add_row(name, value)
+    out.print(table)
+
+
+def _utc(stamp: str | None) -> str:
+    """Airflow's ISO stamps, to the second, for a narrow column."""
+    if not stamp:
+        return "-"
+    moment = datetime.fromisoformat(stamp).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+RUN_COLOURS = {"success": "green", "failed": "red", "running": "yellow", "queued": "yellow"}
+
+
+def _print_airflow(layer: dict) -> None:
+    if "unavailable" in layer:
+        out.print(f"[bold]Airflow[/]: [red]unavailable: {escape(layer['unavailable'])}[/]")
+        return
+    paused = "[yellow]paused[/]" if layer["paused"] else f"schedule {layer['schedule']}, next {layer['next_run_after'] or '-'}"
+    table = Table(title=f"Airflow: last runs of {layer['dag_id']} ({paused})")
+    for column in ("state", "started (UTC)", "duration"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("run", overflow="fold")
+    for run in layer["runs"]:
+        colour = RUN_COLOURS.get(run["state"], "white")
+        duration = "-" if run["duration_s"] is None else f"{run['duration_s']:g} s"
+        table.add_row(f"[{colour}]{run['state']}[/]", _utc(run["start"]), duration, escape(run["run_id"]))
+    out.print(table if layer["runs"] else f"Airflow: {layer['dag_id']} has no runs yet ({paused})")
 
 
 def urls(as_json: JsonOption = False) -> None:
