@@ -244,3 +244,19 @@ def test_a_missing_namespace_is_a_clear_error(lab_stack):
             queries.query(connection, "totals", namespace=f"absent_{uuid.uuid4().hex[:6]}")
     finally:
         connection.close()
+
+
+def test_a_new_retention_alters_the_per_person_ttl_in_place(hbase):
+    """`labctl deploy` after `raw_retention_days` changed: the TTL follows, the rows stay."""
+    connection, namespace = hbase
+    rows_before = {name: len(rows) for name, rows in full_contents(connection, namespace).items()}
+    try:
+        assert ensure_schema(connection, namespace=namespace, keep_days=7) == []
+        assert set(schema.person_ttls(connection, namespace).values()) == {7 * 24 * 3600}
+        described = ContainerAdmin().run(["describe", schema.ACCOUNTS.full_name(namespace)])
+        assert families_described(described, schema.ACCOUNTS.full_name(namespace))["p"]["TTL"].startswith("604800 SECONDS")
+        rows_after = {name: len(rows) for name, rows in full_contents(connection, namespace).items()}
+        assert rows_after == rows_before
+    finally:
+        ensure_schema(connection, namespace=namespace)
+    assert set(schema.person_ttls(connection, namespace).values()) == {schema.PERSON_TTL_SECONDS}

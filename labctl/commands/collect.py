@@ -28,7 +28,7 @@ from labctl.collect.recording import record_timeline
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import TOKEN_ENV, TOKEN_FILE_ENV, load_token
 from labctl.core.errors import LabError
-from labctl.lake.catalog import LakeSummary, describe_lake
+from labctl.lake.catalog import RUN_ZONES, LakeSummary, describe_lake
 from labctl.lake.fs import FileSystem, open_filesystem
 from labctl.lake.layout import LakeLayout
 from labctl.lake.retention import DEFAULT_KEEP_DAYS, apply_retention
@@ -282,15 +282,16 @@ def _print_summary(summary: LakeSummary) -> None:
         zones.add_column(column)
     for zone in summary.zones:
         zones.add_row(zone.name, zone.path, "yes" if zone.exists else "no", f"{zone.owner}:{zone.group}", zone.mode,
-                      str(len(zone.children)) if zone.name in ("curated", "quarantine") else "")
+                      str(len(zone.children)) if zone.name in RUN_ZONES else "")
     out.print(zones)
     partitions = Table(title=f"Raw partitions ({summary.records} records in {summary.batches} batches)")
-    for column in ("instance", "timeline", "dt", "hour", "batches", "records", "unparsed", "skipped noindex"):
+    for column in ("instance", "timeline", "dt", "hour", "batches", "records", "unparsed", "skipped noindex", "skipped erased"):
         partitions.add_column(column)
     for p in summary.partitions:
         ok = [b for b in p.batches if b.state == "ok"]
         partitions.add_row(p.instance, p.timeline, p.dt, p.hour, str(len(ok)), str(p.records),
-                           str(sum(b.unparsed for b in ok)), str(sum(b.skipped_noindex for b in ok)))
+                           str(sum(b.unparsed for b in ok)), str(sum(b.skipped_noindex for b in ok)),
+                           str(sum(b.skipped.get("erased", 0) for b in ok)))
     out.print(partitions)
     out.print(f"jobs read: {summary.raw_glob}")
     for problem in summary.problems:

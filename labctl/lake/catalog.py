@@ -27,6 +27,8 @@ class BatchEntry:
     count: int = 0
     unparsed: int = 0
     skipped_noindex: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # every reason: noindex, erased...
+    redacted: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
     min_id: str | None = None
     max_id: str | None = None
@@ -152,6 +154,8 @@ def _describe_partition(fs: FileSystem, path: str) -> PartitionEntry:
                 count=int(manifest.get("count", 0)),
                 unparsed=int(manifest.get("unparsed", 0)),
                 skipped_noindex=int(manifest.get("skipped_noindex", 0)),
+                skipped={str(k): int(v) for k, v in (manifest.get("skipped") or {}).items()},
+                redacted={str(k): int(v) for k, v in (manifest.get("redacted") or {}).items()},
                 bytes=int(manifest.get("bytes", 0)),
                 min_id=manifest.get("min_id"),
                 max_id=manifest.get("max_id"),

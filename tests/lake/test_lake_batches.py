@@ -139,8 +139,10 @@ def test_describe_lake_counts_from_manifests_and_flags_leftovers(fs):
     assert states[first.batch_id] == OK and states[second.batch_id] == OK
     assert states["aborted"] == ORPHAN_MANIFEST and states["stray"] == NO_MANIFEST
     assert sum(b.skipped_noindex for b in a.batches) == 4
+    assert [b.skipped for b in a.batches if b.batch_id == second.batch_id] == [{"noindex": 4}]
     assert any("left.inprogress" in p for p in summary.problems)
     assert next(z for z in summary.zones if z.name == "curated").children == ["run1"]
+    assert next(z for z in summary.zones if z.name == "work").children == []
     as_json = json.loads(summary.to_json())
     assert as_json["records"] == summary.records and as_json["raw_glob"] == LAYOUT.raw_glob()
 
