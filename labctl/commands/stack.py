@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -155,11 +156,19 @@ def _print_layer(title: str, layer: dict, render) -> None:
 
 
 def _utc(stamp: str | None) -> str:
-    """Airflow's ISO stamps, to the second, for a narrow column."""
+    """Airflow's ISO stamps, to the minute: the run table fits 80 columns with whole run ids."""
     if not stamp:
         return "-"
-    moment = datetime.fromisoformat(stamp).astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromisoformat(stamp).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}m{seconds:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
 
 
 RUN_COLOURS = {"success": "green", "failed": "red", "running": "yellow", "queued": "yellow"}
@@ -169,16 +178,19 @@ def _print_airflow(layer: dict) -> None:
     if "unavailable" in layer:
         out.print(f"[bold]Airflow[/]: [red]unavailable: {escape(layer['unavailable'])}[/]")
         return
-    paused = "[yellow]paused[/]" if layer["paused"] else f"schedule {layer['schedule']}, next {layer['next_run_after'] or '-'}"
-    table = Table(title=f"Airflow: last runs of {layer['dag_id']} ({paused})")
-    for column in ("state", "started (UTC)", "duration"):
+    schedule = "[yellow]paused[/]" if layer["paused"] else f"schedule {escape(layer['schedule'] or '-')}, next run {_utc(layer['next_run_after'])}"
+    title = f"Airflow: {layer['dag_id']}, {schedule}"
+    if not layer["runs"]:
+        out.print(f"{title}: no runs yet")
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("state", "started (UTC)", "took"):
         table.add_column(column, no_wrap=True)
     table.add_column("run", overflow="fold")
     for run in layer["runs"]:
         colour = RUN_COLOURS.get(run["state"], "white")
-        duration = "-" if run["duration_s"] is None else f"{run['duration_s']:g} s"
-        table.add_row(f"[{colour}]{run['state']}[/]", _utc(run["start"]), duration, escape(run["run_id"]))
-    out.print(table if layer["runs"] else f"Airflow: {layer['dag_id']} has no runs yet ({paused})")
+        table.add_row(f"[{colour}]{run['state']}[/]", _utc(run["start"]), _duration(run["duration_s"]), escape(run["run_id"]))
+    out.print(table)
 
 
 def urls(as_json: JsonOption = False) -> None:
