@@ -151,9 +151,9 @@ def parse_hbase(master_answer: dict, assignment_answer: dict, regionserver_answe
         "active_master": str(master["tag.isActiveMaster"]).lower() == "true",
         "region_servers": servers_count,
         "dead_region_servers": int(master["numDeadRegionServers"]),
-        "average_load": round(float(master["averageLoad"]), 2),
-        # averageLoad is the master's regions per live server.
-        "regions": round(float(master["averageLoad"]) * servers_count),
+        "average_load": round(float(master["averageLoad"]), 2) if servers_count else 0.0,
+        # averageLoad is the master's regions per live server (none without servers).
+        "regions": round(float(master["averageLoad"]) * servers_count) if servers_count else 0,
         "regions_in_transition": int(assignment["ritCount"]),
         "requests_total": int(master["clusterRequests"]),
         "requests_per_s": round(sum(row["reads_per_s"] + row["writes_per_s"] for row in answered), 1) if answered else None,

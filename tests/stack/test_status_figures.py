@@ -119,6 +119,13 @@ def test_hbase_total_regions_come_from_the_master_even_when_a_server_is_silent()
     assert [row["regions"] for row in f["servers"]] == [64, None]
 
 
+def test_hbase_without_region_servers_has_no_regions_whatever_the_average_says():
+    master, assignment, _ = hbase_answers()
+    master["beans"][0].update({"tag.liveRegionServers": "", "numRegionServers": 0, "averageLoad": float("nan")})
+    f = figures.parse_hbase(master, assignment, [])
+    assert (f["regions"], f["average_load"], f["servers"], f["requests_per_s"]) == (0, 0.0, [], None)
+
+
 def test_hbase_regions_in_transition_and_dead_servers_are_read():
     master, assignment, regionservers = hbase_answers()
     master["beans"][0].update({"numDeadRegionServers": 1, "tag.deadRegionServers": "old,16020,1", "tag.isActiveMaster": "false"})
