@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labctl.collect.errors import CollectError
 from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
@@ -26,6 +27,9 @@ from labctl.governance.pseudonym import Pseudonymiser
 from labctl.lake.checkpoints import CheckpointStore
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout
+
+if TYPE_CHECKING:  # a runtime import would be circular (erasure reads labctl.collect.records)
+    from labctl.governance.erasure import ErasedAccounts
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +99,7 @@ def _ingest_one(
     timeline: str,
     policy: IngestionPolicy,
     minimiser: Minimiser,
-    erased,
+    erased: ErasedAccounts,
     batch_size: int,
     force: bool,
 ) -> FileResult:

@@ -10,7 +10,6 @@ from fakehbase import FakeAdmin, FakeConnection
 
 from labctl.hbase import schema
 from labctl.lake.fs import LocalFileSystem
-from labctl.lake.layout import LakeLayout
 from labctl.lake.retention import keep_days_setting
 from labctl.pipeline import steps
 
