@@ -8,6 +8,11 @@ Choices carried by the command line:
   value. The default HashPartitioner over that key is what the reducers need: no reducer
   depends on the order of its values (they merge with max and sum), so there is no
   secondary sort and no KeyFieldBasedPartitioner.
+- ``stream.num.reduce.output.key.fields`` equal to it: Streaming splits a *combiner's* output
+  with the reducer's setting (default 1 field), so combined rows would otherwise be keyed on
+  their kind alone, sort apart from uncombined ones, and reach a reducer out of order (seen
+  on YARN as a handle output twice once a step has two reducers). Every row carries its key
+  fields and a value, so the reducers' own output is unchanged.
 - map output compressed with DefaultCodec (zlib, always available to the NodeManagers).
 - ``-cmdenv`` for the job's environment (PYTHONPATH=.: see definition.Job).
 - reducers from the input size: one per `bytes_per_reducer`, between 1 and `max_reducers`.
@@ -65,6 +70,7 @@ def streaming_argv(
         "mapreduce.map.output.compress": "true",
         "mapreduce.map.output.compress.codec": "org.apache.hadoop.io.compress.DefaultCodec",
         "stream.num.map.output.key.fields": str(step.key_fields),
+        "stream.num.reduce.output.key.fields": str(step.key_fields),
         **(properties or {}),
     }
     argv = [hadoop, "jar", streaming_jar]

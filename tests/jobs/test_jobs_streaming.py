@@ -43,6 +43,14 @@ def test_settings():
 
 
 @pytest.mark.parametrize("number", range(len(JOB.steps)))
+def test_combiner_and_reducer_output_keep_the_whole_key(number):
+    # Streaming parses a combiner's output with the reducer's key-field count: with the default
+    # (1) combined rows would sort on their kind alone and reach the reducer out of order.
+    settings = dict(d.split("=", 1) for d in options(argv_for(number), "-D"))
+    assert settings["stream.num.reduce.output.key.fields"] == str(JOB.steps[number].key_fields) == settings["stream.num.map.output.key.fields"]
+
+
+@pytest.mark.parametrize("number", range(len(JOB.steps)))
 def test_each_step_runs_its_scripts(number):
     step, argv = JOB.steps[number], argv_for(number)
     assert options(argv, "-mapper") == [step.mapper]
