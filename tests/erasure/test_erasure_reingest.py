@@ -88,3 +88,26 @@ def test_the_key_file_named_by_the_environment_is_used(erased_lake, tmp_path, mo
     source = scenario.write_input([scenario.Builder().status(SUBJECT, text="back")], tmp_path / "in.jsonl.gz")
     [result] = ingest_files([source], erased_lake, LAYOUT)
     assert result.skipped == {"erased": 1} and list(parsed(lake_lines(erased_lake))) == []
+
+
+def test_a_later_collection_from_an_instance_skips_and_redacts_alike(erased_lake):
+    """The collector (the DAG's collect task, `labctl seed`) consults the same list."""
+    from replayserver import running
+
+    from labctl.collect.client import ClientOptions
+    from labctl.collect.collector import CollectOptions, collect_timeline
+    from labctl.collect.timelines import Timeline
+
+    statuses = sorted(scenario.build(), key=lambda s: int(s["id"]), reverse=True)  # newest first, as served
+    removed = sum(1 for s in statuses if is_removed(s))
+    mentioning = sum(1 for s in statuses if not is_removed(s) and mentions_subject(s))
+    options = CollectOptions(batch_size=40, include_noindex=True,
+                             client=ClientOptions(request_timeout=5, backoff_base=0.01, max_attempts=4))
+    with running(statuses) as server:
+        result = collect_timeline(server.url, Timeline.parse("public"), erased_lake, LAYOUT,
+                                  options=options, pseudonymiser=PSEUDONYMISER)
+    assert result.skipped == {"erased": removed} and result.redacted == {"erased": mentioning}
+    assert sum(m["skipped"].get("erased", 0) for m in manifests(erased_lake)) == removed
+    ingested = list(parsed(lake_lines(erased_lake)))
+    assert len(ingested) == len(statuses) - removed
+    assert not any(is_removed(s) or mentions_subject(s) for s in ingested)
