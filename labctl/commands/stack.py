@@ -193,20 +193,23 @@ def _print_airflow(layer: dict) -> None:
     out.print(table)
 
 
-def urls(as_json: JsonOption = False) -> None:
-    """Every web UI and endpoint, and the Airflow login."""
+def urls(
+    as_json: JsonOption = False,
+    show_passwords: Annotated[bool, typer.Option("--show-passwords", help="Also print the Airflow logins' passwords (kept in .lab/secrets/).")] = False,
+) -> None:
+    """Every web UI and endpoint, and the Airflow logins."""
     manifest = Manifest()
     if as_json:
-        out.print_json(data=lab.urls(manifest))
+        out.print_json(data=lab.urls(manifest, show_passwords))
         return
-    _print_urls(manifest)
+    _print_urls(manifest, show_passwords)
 
 
-def _print_urls(manifest: Manifest) -> None:
+def _print_urls(manifest: Manifest, show_passwords: bool = False) -> None:
     table = Table(title="Mastodon Analytics Lab")
     table.add_column("what")
     table.add_column("where")
-    for row in lab.urls(manifest):
+    for row in lab.urls(manifest, show_passwords):
         table.add_row(row["name"], row["url"])
     out.print(table)
 

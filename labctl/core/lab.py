@@ -150,12 +150,15 @@ def down(manifest: Manifest, *, volumes: bool) -> None:
         dc.compose(manifest, *args, timeout=300)
 
 
-def urls(manifest: Manifest) -> list[dict[str, str]]:
+def urls(manifest: Manifest, show_passwords: bool = False) -> list[dict[str, str]]:
+    """Every endpoint, and the Airflow logins; their passwords only when asked, since what
+    `labctl up` prints ends up in CI logs and terminal scrollback."""
     rows = [{"name": endpoint.title, "service": endpoint.service, "url": manifest.url(endpoint)} for endpoint in ENDPOINTS]
     roles = dict(entry.split(":", 1) for entry in manifest["AIRFLOW_USERS"].split(",") if entry)
     passwords = airflow_passwords(manifest) or {"admin": airflow_login(manifest)[1]}
     for login, password in passwords.items():
-        rows.append({"name": f"Airflow login ({roles.get(login, '?')})", "service": "airflow-apiserver", "url": f"{login} / {password}"})
+        shown = password if show_passwords else "(labctl urls --show-passwords)"
+        rows.append({"name": f"Airflow login ({roles.get(login, '?')})", "service": "airflow-apiserver", "url": f"{login} / {shown}"})
     return rows
 
 

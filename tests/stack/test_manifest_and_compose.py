@@ -78,3 +78,16 @@ def test_every_airflow_login_gets_a_password_and_existing_ones_are_kept(tmp_path
     passwords = airflow_passwords(grown)
     assert passwords["admin"] == admin and set(passwords) == {"admin", "student"}
     assert stat.S_IMODE((tmp_path / "s" / "secrets" / "airflow-passwords.json").stat().st_mode) == 0o600
+
+
+def test_urls_name_the_airflow_logins_but_show_passwords_only_when_asked(tmp_path):
+    from labctl.core import lab
+    from labctl.core.secrets import airflow_passwords
+
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "s")})
+    ensure_secrets(manifest)
+    passwords = airflow_passwords(manifest)
+    hidden, shown = lab.urls(manifest), lab.urls(manifest, show_passwords=True)
+    assert not any(password in row["url"] for row in hidden for password in passwords.values())
+    assert all(any(f"{login} / {password}" == row["url"] for row in shown) for login, password in passwords.items())
+    assert {row["url"].split(" / ")[0] for row in hidden if "login" in row["name"]} == set(passwords)
