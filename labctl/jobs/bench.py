@@ -8,7 +8,7 @@ same input:
 - the local runner (labctl jobs run-local), per step and phase;
 - per step, the single-process pipe ``cat input | mapper | LC_ALL=C sort | reducer``, whole,
   and stage by stage (map to a file, sort it, reduce it) to show where the time goes.
-Both must produce the same metrics; the YARN run is timed separately, on the lab.
+Both must produce the same metrics; the YARN run is timed on the lab by benchmarks/yarn.py.
 """
 
 from __future__ import annotations
@@ -154,8 +154,9 @@ def _pipe(stages: Sequence[list[str]], source: Path, target: Path, log: IO[bytes
         raise RuntimeError(f"pipe stages failed: {failed}")
 
 
-def time_pipe(steps: Sequence[Step], source: Path, workdir: Path) -> dict[str, float]:
-    """Seconds of the plain pipe, per step: whole, then map / sort / reduce stage by stage."""
+def time_pipe(steps: Sequence[Step], source: Path, workdir: Path, staged: bool = True) -> dict[str, float]:
+    """Seconds of the plain pipe, per step: whole, then (if `staged`) map / sort / reduce
+    stage by stage. The last step's output is `workdir / f"pipe-{name}"`."""
     seconds: dict[str, float] = {}
     sort = _sort_command()
     with (workdir / "pipe.log").open("wb") as log:
@@ -165,12 +166,12 @@ def time_pipe(steps: Sequence[Step], source: Path, workdir: Path) -> dict[str, f
             started = time.perf_counter()
             _pipe([mapper, sort, reducer], source, output, log)
             seconds[f"{step.name} pipe"] = time.perf_counter() - started
-            staged = workdir / f"staged-{step.name}"
+            stem = workdir / f"staged-{step.name}"
             for stage, stages, target in (
-                ("map", [mapper], staged.with_suffix(".map")),
-                ("sort", [sort], staged.with_suffix(".sorted")),
-                ("reduce", [reducer], staged.with_suffix(".out")),
-            ):
+                ("map", [mapper], stem.with_suffix(".map")),
+                ("sort", [sort], stem.with_suffix(".sorted")),
+                ("reduce", [reducer], stem.with_suffix(".out")),
+            ) if staged else ():
                 started = time.perf_counter()
                 _pipe(stages, source if stage == "map" else previous, target, log)
                 seconds[f"{step.name} {stage}"] = time.perf_counter() - started
