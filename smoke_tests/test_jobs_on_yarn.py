@@ -31,9 +31,11 @@ def assert_same(actual, expected, path="metrics"):
         assert actual == expected, f"{path}: {actual!r} != {expected!r}"
 
 
-def metrics_on_yarn(lab_stack, inputs: list[str], input_bytes: int) -> dict:
+def metrics_on_yarn(lab_stack, inputs: list[str], input_bytes: int, hdfs_user: str = "airflow") -> dict:
     """The metric job's steps submitted to YARN one after the other, as the pipeline chains
-    them, over HDFS `inputs`; the metrics document parsed from the last step's output."""
+    them, over HDFS `inputs` (read as `hdfs_user`: etl for the raw zone); the metrics
+    document parsed from the last step's output."""
+    as_user = ["env", f"HADOOP_USER_NAME={hdfs_user}"]
     job = load_job()
     run = f"/tmp/yarn-metrics-{uuid.uuid4().hex[:8]}"
     jar = "/opt/hadoop/lib/hadoop-streaming-" + lab_stack["HADOOP_VERSION"] + ".jar"
@@ -41,13 +43,13 @@ def metrics_on_yarn(lab_stack, inputs: list[str], input_bytes: int) -> dict:
         for number in range(len(job.steps)):
             output = f"{run}/step-{number + 1}"
             argv = streaming_argv(job, number, streaming_jar=jar, jobs_dir=EDGE_JOBS, inputs=inputs, output=output, input_bytes=input_bytes)
-            edge(["bash", "-c", "cd /tmp && exec \"$@\"", "submit", *argv])
+            edge(["bash", "-c", "cd /tmp && exec \"$@\"", "submit", *as_user, *argv])
             inputs = [output]
         # stderr (client logging) must not interleave with the rows: keep stdout only.
-        lines = edge(["bash", "-c", f"hdfs dfs -cat '{inputs[0]}/part-*' 2>/dev/null"]).encode().split(b"\n")
+        lines = edge(["bash", "-c", f"HADOOP_USER_NAME={hdfs_user} hdfs dfs -cat '{inputs[0]}/part-*' 2>/dev/null"]).encode().split(b"\n")
         return metrics_from_output(line for line in lines if b"\t" in line)
     finally:
-        edge(["hdfs", "dfs", "-rm", "-r", "-f", "-skipTrash", run], check=False)
+        edge([*as_user, "hdfs", "dfs", "-rm", "-r", "-f", "-skipTrash", run], check=False)
 
 
 def test_yarn_run_of_the_recorded_data_equals_the_oracle(lab_stack):
