@@ -17,7 +17,7 @@ The conventions (docs/lab-guide/README.md states them for authors):
 - Every other block (```sh, ```python, ```diff, ...) is prose for the reader and is not run.
 
 Parsing and matching are pure functions; `GuideShell` is the thin wrapper around the bash
-that runs the commands (smoke_tests/test_lab_guide.py drives it against the lab).
+that runs the commands (smoke_tests/test_y_lab_guide.py drives it against the lab).
 """
 
 from __future__ import annotations

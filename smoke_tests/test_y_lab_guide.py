@@ -6,6 +6,9 @@ PATH, as a student's terminal would be. The conventions are in smoke_tests/guide
 docs/lab-guide/README.md. An exercise works in the scratch space /tmp/lab-guide (on the
 host, on the edge node and in HDFS) and must leave none of it behind: cleaning up is one
 of its steps.
+
+The file's name puts it after the pipeline tests and before test_z_restart_survival.py:
+exercise 8 erases an account for good, which the pipeline tests' expectations do not allow for.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "lab-guide"
 EXERCISES = sorted(GUIDE.glob("*/[0-9][0-9]-*.md"))
 SCRATCH = "/tmp/lab-guide"
+# Exercise 6 deploys a DAG by copying it into dags/, which the lab's Airflow reads: a failed run
+# must not leave it there.
+GUIDE_DAG = ROOT / "dags" / "lab_guide_hello.py"
 EDGE_HDFS_USER = "airflow"  # its HADOOP_USER_NAME: the owner of what the exercises write
 # Tools the guide's commands use besides labctl; missing ones are named up front.
 TOOLS = ("bash", "curl", "jq", "patch", "zcat", "docker")
@@ -66,6 +72,8 @@ class Scratch:
     def left(self) -> list[str]:
         """Where it still exists."""
         left = [f"host:{SCRATCH}"] if Path(SCRATCH).exists() else []
+        if GUIDE_DAG.exists():
+            left.append(str(GUIDE_DAG.relative_to(ROOT)))
         if _on_edge(["test", "-e", SCRATCH]) == 0:
             left.append(f"edge node:{SCRATCH}")
         if self._hdfs("GET", op="GETFILESTATUS").status_code == 200:
@@ -73,6 +81,7 @@ class Scratch:
         return left
 
     def clear(self) -> None:
+        GUIDE_DAG.unlink(missing_ok=True)
         shutil.rmtree(SCRATCH, ignore_errors=True)
         _on_edge(["rm", "-rf", SCRATCH])
         self._hdfs("DELETE", op="DELETE", recursive="true")
