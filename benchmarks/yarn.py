@@ -335,14 +335,18 @@ def print_result(result: dict) -> None:
     console.print(
         f"[bold]{n:,} statuses[/bold], {result['input_bytes'] / 1e6:,.0f} MB, {result['cpus']} CPUs, "
         f"load average {result['load_before']:.1f} at {result['started']}"
+        + ("" if result.get("pipe_timed_now", True) else "; the pipe's times kept from an earlier call")
     )
+    for run in ("yarn", "pipeline"):
+        for label, found in result.get(run, {}).items():
+            console.print(f"  {run} ({label}): {' '.join(f'{k}={v}' for k, v in found['properties'].items()) or 'no settings'}"
+                          f"{' + CombineTextInputFormat' if found['combine'] else ''}", highlight=False)
     pipe_total = result.get("pipe", {}).get("pipe total")
     table = Table(title="wall time (s)", caption="target: yarn ≤ 1.5 × pipe at 1M statuses")
     for column in ("run", "settings", "phase", "seconds", "statuses/s", "× pipe"):
         table.add_column(column, justify="left" if column in ("run", "settings", "phase") else "right")
-    pipe_label = "pipe" if result.get("pipe_timed_now") else "pipe (kept from an earlier call)"
     for phase, seconds in result.get("pipe", {}).items():
-        table.add_row(pipe_label, "", phase, f"{seconds:.1f}", f"{n / seconds:,.0f}" if phase == "pipe total" else "", "")
+        table.add_row("pipe", "", phase, f"{seconds:.1f}", f"{n / seconds:,.0f}" if phase == "pipe total" else "", "")
     if "ingest" in result:
         table.add_row("pipeline", "", "ingest (collect --source file)", f"{result['ingest']['seconds']:.1f}", "", "")
     for run in ("yarn", "pipeline"):
@@ -482,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes: give one or more sizes of at least 1")
     base = dict(args.defines)
-    variants = [(" ".join(f"{k}={v}" for k, v in base.items()) or "lab defaults", base, args.combine)]
+    variants = [("-D as given" if base else "lab defaults", base, args.combine)]
     variants += [(label, {**base, **settings}, args.combine or combine) for label, settings, combine in args.variants]
     from labctl.core.errors import CommandError
 
