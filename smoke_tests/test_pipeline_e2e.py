@@ -16,6 +16,7 @@ from labctl.cli import main
 from labctl.core import runs
 from labctl.core.airflow_api import AirflowAPI
 from labctl.pipeline.steps import run_id_for
+from policy import ingestion_filter
 from queries import QUERIES, RAW_GLOB, assert_query_answers, expected_over_raw_zone, raw_zone_lines  # noqa: F401 (RAW_GLOB: other tests import it from here)
 
 SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
@@ -23,19 +24,12 @@ SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz
 RECORDED_GLOB = "/lake/raw/mastodon/instance=social.lab.example/timeline=public/dt=*/hour=*/*.jsonl.gz"
 
 
-def expected_ingested_ids() -> Counter:
-    """What the recording should put in the raw zone under the default noindex policy,
-    read straight from the file (no collector code)."""
-    ids = Counter()
+def expected_ingested_ids(manifest) -> Counter:
+    """What the recording should put in the raw zone under the ingestion policy, read
+    straight from the file (no collector code)."""
     with gzip.open(SEED, "rb") as handle:
-        for line in handle.read().split(b"\n"):
-            if not line.strip():
-                continue
-            status = json.loads(line)
-            authors = [status["account"]] + ([status["reblog"]["account"]] if status.get("reblog") else [])
-            if not any(author.get("noindex") is True for author in authors):
-                ids[status["id"]] += 1
-    return ids
+        entries = [json.loads(line) for line in handle.read().split(b"\n") if line.strip()]
+    return Counter(entry["id"] for entry in ingestion_filter(manifest)(entries))
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +42,11 @@ def pipeline_run(lab_stack):
     assert main(["seed"]) == 0  # nothing new on the timeline: adds nothing
     second = Counter(json.loads(line)["id"] for line in raw_zone_lines(RECORDED_GLOB))
     assert main(["run"]) == 0
-    return first, second
+    return first, second, expected_ingested_ids(lab_stack)
 
 
 def test_seed_lands_exactly_the_recording_and_a_second_seed_adds_nothing(pipeline_run):
-    first, second = pipeline_run
-    expected = expected_ingested_ids()
+    first, second, expected = pipeline_run
     assert first == expected, f"{sum(first.values())} ids in the raw zone, {sum(expected.values())} expected"
     assert second == first
     assert max(first.values()) == 1  # no duplicate

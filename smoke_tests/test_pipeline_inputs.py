@@ -21,7 +21,6 @@ import threading
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,11 +33,10 @@ from labctl.core import runs
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.edge import EDGE_SERVICE
 from labctl.core.manifest import PROJECT_NAME
-from labctl.core import edge as edge_node
-from labctl.core.secrets import pseudonym_key, secrets_dir
-from labctl.governance.pseudonym import Pseudonymiser
+from labctl.core.secrets import secrets_dir
 from labctl.pipeline.steps import run_id_for
 from test_jobs_on_yarn import assert_same, metrics_on_yarn
+from policy import ingestion_filter
 from queries import QUERIES, assert_query_answers, expected_over_raw_zone, query, raw_zone_lines
 
 SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
@@ -57,34 +55,6 @@ def partition(instance: str, timeline: str = "*") -> str:
 
 def read_lines(path: Path) -> list[bytes]:
     return [line for line in gzip.decompress(path.read_bytes()).split(b"\n") if line.strip()]
-
-
-def _authors(entry: dict) -> list:
-    return [entry.get("account")] + ([entry["reblog"].get("account")] if isinstance(entry.get("reblog"), dict) else [])
-
-
-def noindex(entry: dict) -> bool:
-    """The default ingestion policy, restated: an author (or the boosted original's) set noindex."""
-    return any(isinstance(author, dict) and author.get("noindex") is True for author in _authors(entry))
-
-
-def erased_pseudonyms() -> set[str]:
-    """Accounts forgotten earlier (test_pipeline_governance does): collections skip them."""
-    code, output = edge_node.run_labctl(["gdpr", "erasures", "--json"])
-    assert code == 0, output
-    records = json.loads(output[output.index("["):])
-    return {record["subject"]["pseudonym"] for record in records if record["kind"] == "forget"}
-
-
-def handle_of(account: dict) -> str:
-    acct = account.get("acct", "")
-    return acct.lower() if "@" in acct else f"{acct}@{urlsplit(account.get('url') or '').hostname}".lower()
-
-
-def kept_by_policy(entries: list[dict], erased: set[str], pseudonymiser: Pseudonymiser) -> list[dict]:
-    """Entries collection ingests: no noindex author, no erased author."""
-    return [entry for entry in entries if not noindex(entry)
-            and not any(pseudonymiser.pseudonym(handle_of(author)) in erased for author in _authors(entry) if isinstance(author, dict))]
 
 
 def newest(entries: list[dict], limit: int, keep) -> Counter:
@@ -179,8 +149,7 @@ def inputs(lab_stack, tmp_path_factory):
     api = AirflowAPI(lab_stack)
     runs.wait_idle(api)
     runs.quiesce(api)  # nothing collects or runs while the test seeds by hand
-    erased, pseudonymiser = erased_pseudonyms(), Pseudonymiser(pseudonym_key(lab_stack))
-    found: dict = {"work": work, "keep": lambda entries: kept_by_policy(entries, erased, pseudonymiser)}
+    found: dict = {"work": work, "keep": ingestion_filter(lab_stack)}
 
     # A second data set, generated with other parameters than the recording.
     second = work / "second.jsonl.gz"

@@ -1,4 +1,5 @@
-"""`labctl down` then `labctl up` keeps HDFS files and HBase rows (runs last: it restarts the lab)."""
+"""`labctl down` then `labctl up` keeps HDFS files, HBase rows and Airflow's run history
+(runs last: it restarts the lab)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import uuid
 import happybase
 
 from conftest import edge
-from labctl.core import lab
+from labctl.core import lab, runs
+from labctl.core.airflow_api import AirflowAPI
 
 
-def test_hdfs_file_and_hbase_row_survive_down_and_up(lab_stack):
+def _finished_runs(manifest) -> dict[str, str]:
+    listed = AirflowAPI(manifest).get(f"/dags/{runs.DAG_ID}/dagRuns", limit=100, order_by="-run_after")["dag_runs"]
+    return {run["dag_run_id"]: run["state"] for run in listed if run["state"] in runs.TERMINAL}
+
+
+def test_hdfs_files_hbase_rows_and_airflow_history_survive_down_and_up(lab_stack):
     manifest = lab_stack
     marker = uuid.uuid4().hex
     path = f"/tmp/survivor-{marker}.txt"
@@ -23,9 +30,14 @@ def test_hdfs_file_and_hbase_row_survive_down_and_up(lab_stack):
     connection.table(table_name).put(marker.encode(), {b"f:v": b"still here"})
     connection.close()
 
+    history = _finished_runs(manifest)
+    assert history, "no finished DAG run to outlive the restart"
+
     lab.down(manifest, volumes=False)
     lab.up(manifest, workers=1, timeout=900)
 
+    after = _finished_runs(manifest)
+    assert {run: after.get(run) for run in history} == history
     assert edge(["hdfs", "dfs", "-cat", path]).strip().endswith(marker)
     connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=30000)
     try:
