@@ -293,6 +293,7 @@ def measure(size: int, runs: list[str], variants: list[tuple[str, dict[str, str]
     finally:
         if not keep:
             _hdfs("-rm", "-r", "-f", "-skipTrash", scratch)
+            _hdfs("-rmdir", "--ignore-fail-on-non-empty", HDFS_ROOT)  # another size may still be there
             _exec(["rm", "-rf", EDGE_DIR])
     return result
 
