@@ -16,6 +16,7 @@ import pytest
 from labctl.core import engine as eng
 from labctl.core import images, lab
 from labctl.core.edge import EDGE_SERVICE
+from labctl.core.errors import LabError
 from labctl.core.manifest import STACK_DIR, Manifest
 from labctl.core.secrets import ensure_secrets
 
@@ -23,6 +24,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # The reaper image (Ryuk) cannot be pulled here; the fixture cleans up itself.
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A LabError's details (a failed command's output, a service's log tail) go into the
+    report: its message alone does not say why `docker compose up` failed."""
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, LabError) and call.excinfo.value.details:
+        report.sections.append((f"labctl error details ({call.when})", call.excinfo.value.details))
+    return report
 
 
 def _healthy(manifest: Manifest) -> bool:

@@ -6,6 +6,7 @@ Add to the main app without a name (`app.add_typer(collect.app)`) to get `labctl
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,8 +92,10 @@ def _failures(lake: str | None = None) -> Iterator[None]:
     except LabError as exc:
         raise _fail(exc) from None
     except (OSError, HdfsError) as exc:
-        raise _fail(LabError(f"cannot use the lake at {lake}: {exc}",
-                             hint="is the lab up (labctl status)? is --lake right?")) from None
+        # WebHDFS errors carry the NameNode's Java stack trace: the lines before it say it all.
+        reason = " ".join(itertools.takewhile(lambda line: not line.strip().startswith("at "), str(exc).strip().splitlines())) or type(exc).__name__
+        raise _fail(LabError(f"cannot use the lake at {lake}: {reason}",
+                             hint="is the lab up (labctl status) and deployed (`labctl deploy` lays out the lake and its owners)? is --lake right?")) from None
 
 
 def _lake(location: str, user: str, root: str) -> tuple[FileSystem, LakeLayout]:
