@@ -15,7 +15,7 @@ from rich.table import Table
 from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core import images, ui
-from labctl.core.errors import LabError
+from labctl.core.errors import CommandError, LabError
 from labctl.core.health import CHECKS, Check, DagImportError, NotReady
 from labctl.core.manifest import ENDPOINTS, PROJECT_NAME, Manifest
 from labctl.core.secrets import airflow_login, airflow_passwords, ensure_secrets
@@ -107,8 +107,21 @@ def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool 
     elif missing:
         raise LabError(f"images missing: {', '.join(missing)}", hint="run `labctl build`")
     with ui.step(f"starting containers ({workers} worker{'s' if workers > 1 else ''})"):
-        dc.compose(manifest, "up", "--detach", "--remove-orphans", *dc.scale_args(workers), overrides=dc.worker_overrides(workers), timeout=timeout)
+        _compose_up(manifest, workers, timeout)
     return wait_healthy(manifest, workers, timeout)
+
+
+def _compose_up(manifest: Manifest, workers: int, timeout: float) -> None:
+    """`compose up` converges on the wanted state, so a second call picks up where a failed
+    one stopped. A changed worker count recreates every Hadoop, HBase and Airflow container
+    at once on two cores, and once in a CI run that stopped compose half-way."""
+    argv = ["up", "--detach", "--remove-orphans", *dc.scale_args(workers)]
+    try:
+        dc.compose(manifest, *argv, overrides=dc.worker_overrides(workers), timeout=timeout)
+    except CommandError as first:
+        last = (first.output.strip().splitlines() or ["no output"])[-1]
+        ui.info(f"compose up failed ({last}); once more")
+        dc.compose(manifest, *argv, overrides=dc.worker_overrides(workers), timeout=timeout)
 
 
 def recreate(manifest: Manifest, service: str, overrides: dict[str, str], timeout: float = 120) -> None:

@@ -91,3 +91,39 @@ def test_urls_name_the_airflow_logins_but_show_passwords_only_when_asked(tmp_pat
     assert not any(password in row["url"] for row in hidden for password in passwords.values())
     assert all(any(f"{login} / {password}" == row["url"] for row in shown) for login, password in passwords.items())
     assert {row["url"].split(" / ")[0] for row in hidden if "login" in row["name"]} == set(passwords)
+
+
+def _fake_compose(outcomes):
+    calls = []
+
+    def compose(manifest, *args, overrides=None, **_):
+        calls.append((args, overrides))
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+    return compose, calls
+
+
+def test_compose_up_tries_once_more_after_a_failure_and_keeps_the_worker_count(monkeypatch):
+    from labctl.core import lab
+    from labctl.core.errors import CommandError
+
+    compose, calls = _fake_compose([CommandError(["up"], 1, "dependency failed: container is unhealthy\n"), None])
+    monkeypatch.setattr(dc, "compose", compose)
+    lab._compose_up(Manifest(environ={}), 2, 60)
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert ("--scale", "datanode=2") == calls[1][0][3:5] and calls[1][1]["HDFS_REPLICATION"] == "2"
+
+
+def test_compose_up_failing_twice_raises_the_second_failure(monkeypatch):
+    import pytest
+
+    from labctl.core import lab
+    from labctl.core.errors import CommandError
+
+    second = CommandError(["up"], 1, "still failing")
+    compose, calls = _fake_compose([CommandError(["up"], 1, ""), second])
+    monkeypatch.setattr(dc, "compose", compose)
+    with pytest.raises(CommandError) as raised:
+        lab._compose_up(Manifest(environ={}), 1, 60)
+    assert raised.value is second and len(calls) == 2
