@@ -85,17 +85,22 @@ def _fail(exc: LabError) -> typer.Exit:
 
 
 @contextmanager
-def _failures(lake: str | None = None) -> Iterator[None]:
+def lake_failures(lake: str | None = None) -> Iterator[None]:
     """Known failures as one message and exit code 1: the collector's, and the lake's I/O."""
     try:
         yield
     except LabError as exc:
         raise _fail(exc) from None
     except (OSError, HdfsError) as exc:
-        # WebHDFS errors carry the NameNode's Java stack trace: the lines before it say it all.
-        reason = " ".join(itertools.takewhile(lambda line: not line.strip().startswith("at "), str(exc).strip().splitlines())) or type(exc).__name__
-        raise _fail(LabError(f"cannot use the lake at {lake}: {reason}",
-                             hint="is the lab up (labctl status) and deployed (`labctl deploy` lays out the lake and its owners)? is --lake right?")) from None
+        raise _fail(lake_error(lake, exc)) from None
+
+
+def lake_error(location: str | None, exc: BaseException) -> LabError:
+    """A lake I/O failure as one clear error. WebHDFS errors carry the NameNode's Java stack
+    trace: the lines before it say it all."""
+    reason = " ".join(itertools.takewhile(lambda line: not line.strip().startswith("at "), str(exc).strip().splitlines())) or type(exc).__name__
+    return LabError(f"cannot use the lake at {location}: {reason}",
+                    hint="is the lab up (labctl status) and deployed (`labctl deploy` lays out the lake and its owners)? is --lake right?")
 
 
 def _lake(location: str, user: str, root: str) -> tuple[FileSystem, LakeLayout]:
@@ -123,7 +128,7 @@ def collect(
     fs, layout = _lake(lake, hdfs_user, lake_root)
     options = CollectOptions(limit=limit, include_noindex=include_noindex, batch_size=batch_size,
                              client=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
-    with _failures(lake):
+    with lake_failures(lake):
         result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options)
     summary = {key: value for key, value in asdict(result).items() if key != "access"}
     summary["statuses_per_second"] = round(result.statuses_per_second, 1)
@@ -151,7 +156,7 @@ def ingest(
 ) -> None:
     """Ingest files of statuses into the raw zone (idempotent per file content)."""
     fs, layout = _lake(lake, hdfs_user, lake_root)
-    with _failures(lake):
+    with lake_failures(lake):
         results = ingest_files(files, fs, layout, instance=instance_name, timeline=timeline_name,
                                include_noindex=include_noindex, batch_size=batch_size, force=force)
     if as_json:
@@ -177,7 +182,7 @@ def record(
     max_attempts: AttemptsOption = 6,
 ) -> None:
     """Record the newest statuses of a timeline into a file for offline replay (the lake is not touched)."""
-    with _failures():
+    with lake_failures():
         result = record_timeline(instance, timeline, limit, out_path, token=load_token(),
                                  include_noindex=include_noindex,
                                  client_options=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
@@ -221,7 +226,7 @@ def token_check(
     as_json: JsonOption = False,
 ) -> None:
     """The token's scopes and what the instance lets it read. The token itself is never shown."""
-    with _failures():
+    with lake_failures():
         client = MastodonClient(instance, load_token(), ClientOptions(request_timeout=timeout, max_attempts=2))
         report = check_access(client, [timeline] if timeline else list(ALL_TIMELINES), search=search)
     if as_json:
@@ -271,7 +276,7 @@ def lake_show(
     if ctx.invoked_subcommand is not None:
         return
     fs, layout = _lake(lake, hdfs_user, lake_root)
-    with _failures(lake):
+    with lake_failures(lake):
         summary = describe_lake(fs, layout)
     if as_json:
         typer.echo(summary.to_json())
@@ -311,7 +316,7 @@ def lake_provision(
 
     from labctl.lake.permissions import ADMIN_USER, apply_zone_access
 
-    with _failures(lake):
+    with lake_failures(lake):
         zones = apply_zone_access(InsecureClient(lake, user=ADMIN_USER), LakeLayout(lake_root))
     for zone in zones:
         out.print(f"{zone.path}  {zone.owner}:{zone.group}  {zone.mode_octal}", highlight=False)
@@ -336,7 +341,7 @@ def lake_prune(
         day = date.fromisoformat(today) if today else datetime.now(timezone.utc).date()
     except ValueError:
         raise typer.BadParameter(f"--today {today!r}: expected YYYY-MM-DD") from None
-    with _failures(lake):
+    with lake_failures(lake):
         result = apply_retention(fs, layout, keep_days=keep_days, today=day, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     for path in result.expired if dry_run else result.deleted:

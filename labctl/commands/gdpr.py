@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from hdfs.util import HdfsError
 from rich.table import Table
 
-from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption
+from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption, lake_failures
 from labctl.core.errors import LabError
 from labctl.core.ui import err, out
 from labctl.governance import inventory, roles
@@ -80,17 +79,8 @@ def _lake(lake: str, user: str, root: str) -> Iterator[tuple[FileSystem, LakeLay
         fs, layout = open_filesystem(lake, user=user), LakeLayout(root)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    try:
+    with lake_failures(lake):
         yield fs, layout
-    except LabError as exc:
-        err.print(f"[red]error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
-        raise typer.Exit(code=1) from None
-    except (OSError, HdfsError) as exc:
-        err.print(f"[red]error:[/] cannot use the lake at {lake}: {exc}", highlight=False)
-        err.print("[yellow]hint:[/] is the lab up (labctl status)? is --lake right?", highlight=False)
-        raise typer.Exit(code=1) from None
 
 
 def _login() -> str:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 import stat
 
+import pytest
+
 from labctl.core import compose as dc
+from labctl.core import lab
+from labctl.core.errors import CommandError
 from labctl.core.manifest import COMPOSE_FILE, ENDPOINTS, Manifest
 from labctl.core.secrets import airflow_login, ensure_secrets
 
@@ -81,7 +85,6 @@ def test_every_airflow_login_gets_a_password_and_existing_ones_are_kept(tmp_path
 
 
 def test_urls_name_the_airflow_logins_but_show_passwords_only_when_asked(tmp_path):
-    from labctl.core import lab
     from labctl.core.secrets import airflow_passwords
 
     manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "s")})
@@ -105,9 +108,6 @@ def _fake_compose(outcomes):
 
 
 def test_compose_up_tries_once_more_after_a_failure_and_keeps_the_worker_count(monkeypatch):
-    from labctl.core import lab
-    from labctl.core.errors import CommandError
-
     compose, calls = _fake_compose([CommandError(["up"], 1, "dependency failed: container is unhealthy\n"), None])
     monkeypatch.setattr(dc, "compose", compose)
     lab._compose_up(Manifest(environ={}), 2, 60)
@@ -116,11 +116,6 @@ def test_compose_up_tries_once_more_after_a_failure_and_keeps_the_worker_count(m
 
 
 def test_compose_up_failing_twice_raises_the_second_failure(monkeypatch):
-    import pytest
-
-    from labctl.core import lab
-    from labctl.core.errors import CommandError
-
     second = CommandError(["up"], 1, "still failing")
     compose, calls = _fake_compose([CommandError(["up"], 1, ""), second])
     monkeypatch.setattr(dc, "compose", compose)
