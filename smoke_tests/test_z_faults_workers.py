@@ -62,9 +62,8 @@ def two_workers(lab_stack):
     runs.wait_idle(api)
     runs.unpause(api)  # a paused DAG's runs never start
     yield api
-    # Down, then up: scaling down in place recreates every container in one `compose up`,
-    # which failed once in CI; a clean restart is the path test_z_restart_survival proves.
-    lab.down(lab_stack, volumes=False)
+    # The user's path back: blocks written while a DataNode was stopped may have their one
+    # replica on the DataNode that goes; `up` copies every block everywhere first.
     lab.up(lab_stack, workers=before, timeout=900)
 
 

@@ -37,7 +37,7 @@ def _json(manifest: Manifest, port_key: str, path: str) -> dict:
         raise NotReady(f"{path}: {exc.__class__.__name__}") from exc
 
 
-def _bean(manifest: Manifest, port_key: str, query: str) -> dict:
+def jmx_bean(manifest: Manifest, port_key: str, query: str) -> dict:
     beans = _json(manifest, port_key, f"/jmx?qry={query}").get("beans") or []
     if not beans:
         raise NotReady(f"JMX bean {query} not published yet")
@@ -45,8 +45,8 @@ def _bean(manifest: Manifest, port_key: str, query: str) -> dict:
 
 
 def hdfs(manifest: Manifest, workers: int) -> str:
-    info = _bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=NameNodeInfo")
-    state = _bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=FSNamesystemState")
+    info = jmx_bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=NameNodeInfo")
+    state = jmx_bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=FSNamesystemState")
     live = int(state.get("NumLiveDataNodes", 0))
     if info.get("Safemode"):
         raise NotReady(f"in safe mode ({live} live DataNodes)")
@@ -83,7 +83,7 @@ def zookeeper(manifest: Manifest, workers: int) -> str:
 
 
 def hbase(manifest: Manifest, workers: int) -> str:
-    server = _bean(manifest, "HBASE_MASTER_UI_PORT", "Hadoop:service=HBase,name=Master,sub=Server")
+    server = jmx_bean(manifest, "HBASE_MASTER_UI_PORT", "Hadoop:service=HBase,name=Master,sub=Server")
     if str(server.get("tag.isActiveMaster")).lower() != "true":
         raise NotReady("master not active yet")
     servers = int(server.get("numRegionServers", 0))

@@ -15,10 +15,13 @@ from rich.table import Table
 from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core import images, ui
+from labctl.core.edge import EDGE_SERVICE
 from labctl.core.errors import CommandError, LabError
-from labctl.core.health import CHECKS, Check, DagImportError, NotReady
+from labctl.core.figures import NAMENODE_STATE, NAMENODE_SYSTEM
+from labctl.core.health import CHECKS, Check, DagImportError, NotReady, jmx_bean
 from labctl.core.manifest import ENDPOINTS, PROJECT_NAME, Manifest
 from labctl.core.secrets import airflow_login, airflow_passwords, ensure_secrets
+from labctl.lake.permissions import ADMIN_USER
 
 
 @dataclass
@@ -28,11 +31,14 @@ class CheckResult:
     detail: str
 
 
+def running_datanodes() -> int:
+    engine = eng.client()
+    return len(engine.containers.list(filters={"label": [f"com.docker.compose.project={PROJECT_NAME}", "com.docker.compose.service=datanode"]}))
+
+
 def running_workers(manifest: Manifest) -> int:
     """The lab's current worker count, read from its containers (not a state file)."""
-    engine = eng.client()
-    containers = engine.containers.list(filters={"label": [f"com.docker.compose.project={PROJECT_NAME}", "com.docker.compose.service=datanode"]})
-    return len(containers) or int(manifest["LAB_WORKERS"])
+    return running_datanodes() or int(manifest["LAB_WORKERS"])
 
 
 def run_checks(manifest: Manifest, workers: int) -> list[CheckResult]:
@@ -106,9 +112,20 @@ def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool 
         build(manifest, only=missing, ca_bundle=images.default_ca_bundle(), no_cache=False)
     elif missing:
         raise LabError(f"images missing: {', '.join(missing)}", hint="run `labctl build`")
+    before = running_datanodes()
+    shrinking = 0 < workers < before
+    if shrinking:
+        with ui.step(f"one replica of every HDFS block on each of the {before} DataNodes, before {before - workers} go"):
+            replicate_everywhere(manifest, before, timeout)
+        down(manifest, volumes=False)
     with ui.step(f"starting containers ({workers} worker{'s' if workers > 1 else ''})"):
         _compose_up(manifest, workers, timeout)
-    return wait_healthy(manifest, workers, timeout)
+    results = wait_healthy(manifest, workers, timeout)
+    if shrinking:
+        replication = int(dc.worker_overrides(workers)["HDFS_REPLICATION"])
+        with ui.step(f"HDFS replication back to {replication}"):
+            set_replication(replication)
+    return results
 
 
 def _compose_up(manifest: Manifest, workers: int, timeout: float) -> None:
@@ -122,6 +139,59 @@ def _compose_up(manifest: Manifest, workers: int, timeout: float) -> None:
         last = (first.output.strip().splitlines() or ["no output"])[-1]
         ui.info(f"compose up failed ({last}); once more")
         dc.compose(manifest, *argv, overrides=dc.worker_overrides(workers), timeout=timeout)
+
+
+# --- Fewer workers without losing a block ---------------------------------------------
+#
+# Scaled DataNodes share one volume, and each takes the first free slot in it when it
+# starts (stack/images/jvm/bin/lab-daemon). After a restart with N workers, slots 1..N
+# hold the data; a block kept only in a higher slot would be missing, keeping the NameNode
+# in safe mode and HBase's master from starting. Hadoop's own answer, decommissioning,
+# cannot finish when the nodes that stay are fewer than a file's replication. So every
+# block first gets a replica on every DataNode, then the whole lab restarts: whichever
+# slots the DataNodes take, each holds everything.
+
+
+def set_replication(replication: int) -> None:
+    # As HDFS's superuser: files of every owner, Airflow's, YARN's and HBase's among them.
+    eng.exec_in(EDGE_SERVICE, ["hdfs", "dfs", "-setrep", "-R", str(replication), "/"], environment={"HADOOP_USER_NAME": ADMIN_USER})
+
+
+def copies_left(state: dict, system: dict, datanodes: int) -> str | None:
+    """What still stands between HDFS and a replica of every block on each DataNode, from
+    the NameNode's FSNamesystemState and FSNamesystem beans; None once nothing does."""
+    live = int(state.get("NumLiveDataNodes", 0))
+    waiting = {
+        "under-replicated blocks": int(state.get("UnderReplicatedBlocks", 0)),
+        "blocks being copied": int(system.get("PendingReplicationBlocks", 0)),
+        "missing blocks": int(system.get("MissingBlocks", 0)),
+    }
+    left = [f"{count} {what}" for what, count in waiting.items() if count]
+    if live < datanodes:
+        left.insert(0, f"{live}/{datanodes} DataNodes live")
+    return ", ".join(left) or None
+
+
+def replicate_everywhere(manifest: Manifest, datanodes: int, timeout: float, poll: float = 3.0) -> None:
+    try:
+        set_replication(datanodes)
+    except CommandError as exc:
+        raise LabError(
+            "cannot give every HDFS block a replica on each DataNode before some of them go",
+            hint="`labctl status` shows HDFS's state; `labctl down` then `labctl up --workers N` skips this, losing the blocks only the removed DataNodes hold",
+            details=exc.output,
+        ) from exc
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            left = copies_left(jmx_bean(manifest, "NAMENODE_UI_PORT", NAMENODE_STATE), jmx_bean(manifest, "NAMENODE_UI_PORT", NAMENODE_SYSTEM), datanodes)
+        except NotReady as exc:
+            left = f"NameNode: {exc}"
+        if left is None:
+            return
+        if time.monotonic() > deadline:
+            raise LabError(f"HDFS still has {left} after {timeout:.0f} s; the lab was left as it was", hint="`labctl status` shows HDFS's figures; `labctl logs namenode`")
+        time.sleep(poll)
 
 
 def recreate(manifest: Manifest, service: str, overrides: dict[str, str], timeout: float = 120) -> None:
