@@ -12,7 +12,8 @@ For each size, on one generated input (labctl.seedgen's realistic recording):
 The YARN runs must give the pipe's metrics, or the script says so and exits 1.
 
 `-D name=value` adds a setting to every job (e.g. -D mapreduce.map.speculative=false);
-`--combine` reads through CombineTextInputFormat (many small gzip batches, few map tasks).
+`--per-file` reads through TextInputFormat, one map task per gzip batch, as the lab did before
+CombineTextInputFormat became its default.
 Scratch data (/bench/<size> in HDFS, /tmp/labctl-bench on the edge node) is removed at the end
 unless --keep; generated inputs stay in --workdir when one is given, so sizes can be re-run.
 
@@ -35,7 +36,6 @@ from pathlib import Path
 EDGE_DIR = "/tmp/labctl-bench"
 HDFS_ROOT = "/bench"
 ADMIN = "hadoop"  # the HDFS superuser: creates and removes the scratch root
-COMBINE_FORMAT = "org.apache.hadoop.mapred.lib.CombineTextInputFormat"
 RUNS = ("pipe", "yarn", "pipeline")
 
 # Counters reported per job: (group, name) -> label.
@@ -65,30 +65,24 @@ COUNTERS = {
 # --- on the edge node ---------------------------------------------------------------
 
 
-def with_settings(build, properties: dict[str, str], combine: bool):
-    """`build` (streaming_argv) with job settings added, and CombineTextInputFormat if `combine`."""
-    if combine:
-        # CombineTextInputFormat is not TextInputFormat: Streaming would hand the mapper "offset<TAB>line".
-        properties = {"stream.map.input.ignoreKey": "true", **properties}
+def with_settings(build, properties: dict[str, str], per_file: bool):
+    """`build` (streaming_argv) with job settings added, and one map per file if `per_file`."""
 
     def wrapped(*args, **kwargs):
-        argv = build(*args, **{**kwargs, "properties": {**(kwargs.get("properties") or {}), **properties}})
-        if combine:
-            at = argv.index("-mapper")
-            argv[at:at] = ["-inputformat", COMBINE_FORMAT]
-        return argv
+        kwargs = {**kwargs, "properties": {**(kwargs.get("properties") or {}), **properties}}
+        return build(*args, **kwargs, **({"split_bytes": None} if per_file else {}))
 
     return wrapped
 
 
-def edge_steps(input_glob: str, output_root: str, properties: dict[str, str], combine: bool) -> dict:
+def edge_steps(input_glob: str, output_root: str, properties: dict[str, str], per_file: bool) -> dict:
     """yarn.run_steps as the DAG calls it; seconds per step from its own log calls."""
     from labctl.pipeline import yarn
 
     marks: list[float] = []
     build = yarn.streaming_argv
     # run_steps takes no settings: it gets them through the argv builder it calls.
-    yarn.streaming_argv = with_settings(build, properties, combine)
+    yarn.streaming_argv = with_settings(build, properties, per_file)
     try:
         started = time.perf_counter()
         results = yarn.run_steps(input_glob, output_root, log=lambda message: marks.append(time.perf_counter()) if message.startswith("submitting step") else None)
@@ -221,12 +215,12 @@ def job_figures(history: dict) -> dict:
     }
 
 
-def yarn_run(script: str, input_glob: str, output_root: str, properties: dict[str, str], combine: bool) -> dict:
-    run = _on_edge(script, "edge-steps", input_glob, output_root, json.dumps(properties), json.dumps(combine))
+def yarn_run(script: str, input_glob: str, output_root: str, properties: dict[str, str], per_file: bool) -> dict:
+    run = _on_edge(script, "edge-steps", input_glob, output_root, json.dumps(properties), json.dumps(per_file))
     for step in run["steps"]:
         step.update(job_figures(_history(step["application"].replace("application_", "job_"))))
     run["metrics"] = _on_edge(script, "edge-metrics", run["steps"][-1]["output"])
-    run["properties"], run["combine"] = properties, combine
+    run["properties"], run["per_file"] = properties, per_file
     return run
 
 
@@ -249,7 +243,7 @@ def pipe_baseline(source: Path, workdir: Path, size: int, run: bool, staged: boo
 
 
 def measure(size: int, runs: list[str], variants: list[tuple[str, dict[str, str], bool]], workdir: Path, seed: int, keep: bool, staged: bool) -> dict:
-    """`variants`: (label, settings, CombineTextInputFormat?), each a YARN run on the same input."""
+    """`variants`: (label, settings, one map per file?), each a YARN run on the same input."""
     from labctl.jobs.bench import write_input
 
     source = workdir / f"statuses-{size}-seed{seed}.jsonl"
@@ -288,8 +282,8 @@ def measure(size: int, runs: list[str], variants: list[tuple[str, dict[str, str]
             result["ingest"] = _on_edge(script, "edge-ingest", edge_input, f"{scratch}/lake")
             inputs["pipeline"] = result["ingest"]["raw_glob"]
         for run, glob in inputs.items():
-            result[run] = {label: yarn_run(script, glob, f"{scratch}/out-{run}-{number}", settings, combine)
-                           for number, (label, settings, combine) in enumerate(variants)}
+            result[run] = {label: yarn_run(script, glob, f"{scratch}/out-{run}-{number}", settings, per_file)
+                           for number, (label, settings, per_file) in enumerate(variants)}
     finally:
         if not keep:
             _hdfs("-rm", "-r", "-f", "-skipTrash", scratch)
@@ -341,7 +335,7 @@ def print_result(result: dict) -> None:
     for run in ("yarn", "pipeline"):
         for label, found in result.get(run, {}).items():
             console.print(f"  {run} ({label}): {' '.join(f'{k}={v}' for k, v in found['properties'].items()) or 'no settings'}"
-                          f"{' + CombineTextInputFormat' if found['combine'] else ''}", highlight=False)
+                          f"{' + one map per file' if found.get('per_file') else ''}", highlight=False)
     pipe_total = result.get("pipe", {}).get("pipe total")
     table = Table(title="wall time (s)", caption="target: yarn ≤ 1.5 × pipe at 1M statuses")
     for column in ("run", "settings", "phase", "seconds", "statuses/s", "× pipe"):
@@ -423,12 +417,12 @@ def print_dag_run(result: dict) -> None:
 
 
 def _variant(text: str) -> tuple[str, dict[str, str], bool]:
-    """"label: name=value name=value [+combine]" -> (label, settings, combine)."""
+    """"label: name=value name=value [+per-file]" -> (label, settings, per_file)."""
     label, colon, rest = text.partition(":")
     if not colon or not label.strip():
         raise argparse.ArgumentTypeError(f"expected 'label: name=value ...', got {text!r}")
     words = rest.split()
-    return label.strip(), dict(_define(word) for word in words if word != "+combine"), "+combine" in words
+    return label.strip(), dict(_define(word) for word in words if word != "+per-file"), "+per-file" in words
 
 
 def _define(text: str) -> tuple[str, str]:
@@ -454,8 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", help="statuses per input, e.g. 100000 1000000")
     parser.add_argument("--runs", nargs="+", choices=RUNS, default=["pipe", "yarn"], help="what to time (default: pipe yarn)")
     parser.add_argument("-D", dest="defines", type=_define, action="append", default=[], metavar="NAME=VALUE", help="a job setting for every run")
-    parser.add_argument("--combine", action="store_true", help="every run reads through CombineTextInputFormat (split size: -D mapreduce.input.fileinputformat.split.maxsize=...)")
-    parser.add_argument("--variant", dest="variants", type=_variant, action="append", default=[], metavar="'LABEL: NAME=VALUE ... [+combine]'",
+    parser.add_argument("--per-file", action="store_true", help="every run reads one map per file (TextInputFormat), not the default combined splits")
+    parser.add_argument("--variant", dest="variants", type=_variant, action="append", default=[], metavar="'LABEL: NAME=VALUE ... [+per-file]'",
                         help="one more YARN run on the same input, with these settings added (repeatable)")
     parser.add_argument("--stages", action="store_true", help="also time the pipe's map, sort and reduce one by one")
     parser.add_argument("--seed", type=int, default=2026)
@@ -487,8 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes: give one or more sizes of at least 1")
     base = dict(args.defines)
-    variants = [("-D as given" if base else "lab defaults", base, args.combine)]
-    variants += [(label, {**base, **settings}, args.combine or combine) for label, settings, combine in args.variants]
+    variants = [("-D as given" if base else "lab defaults", base, args.per_file)]
+    variants += [(label, {**base, **settings}, args.per_file or per_file) for label, settings, per_file in args.variants]
     from labctl.core.errors import CommandError
 
     try:

@@ -36,16 +36,14 @@ def test_edge_steps_gives_run_steps_the_settings_then_restores_the_builder(monke
 
     monkeypatch.setattr(yarn, "run_steps", run_steps)
     monkeypatch.setattr(yarn, "input_bytes", lambda glob: 42)
-    result = bench_yarn.edge_steps("/bench/in", "/bench/out", {"mapreduce.job.reduces": "3"}, combine=True)
+    result = bench_yarn.edge_steps("/bench/in", "/bench/out", {"mapreduce.job.reduces": "3"}, per_file=True)
 
     assert yarn.streaming_argv is streaming_argv
     assert [step["name"] for step in result["steps"]] == [step.name for step in yarn.load_job().steps]
     assert result["input_bytes"] == 42 and result["seconds"] >= sum(step["seconds"] for step in result["steps"])
     for argv in submitted:
         assert settings(argv)["mapreduce.job.reduces"] == "3"  # overrides the size-based count
-        assert settings(argv)["stream.map.input.ignoreKey"] == "true"
-        at = argv.index("-inputformat")
-        assert argv[at + 1] == bench_yarn.COMBINE_FORMAT and argv.index("-files") < at < argv.index("-mapper")
+        assert "-inputformat" not in argv and "stream.map.input.ignoreKey" not in settings(argv)
 
 
 def test_without_settings_the_argv_is_the_pipelines():
@@ -93,7 +91,7 @@ def test_checks_compare_yarn_with_the_pipe_and_pipeline_runs_with_the_ingest():
 
 
 def test_variants_parse():
-    assert bench_yarn._variant("nospec: mapreduce.map.speculative=false a=b=c +combine") == ("nospec", {"mapreduce.map.speculative": "false", "a": "b=c"}, True)
+    assert bench_yarn._variant("nospec: mapreduce.map.speculative=false a=b=c +per-file") == ("nospec", {"mapreduce.map.speculative": "false", "a": "b=c"}, True)
     for bad in ("no label", ": a=b", "x: novalue"):
         with pytest.raises(Exception):
             bench_yarn._variant(bad)

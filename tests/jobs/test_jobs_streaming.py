@@ -7,6 +7,7 @@ import ast
 import pytest
 
 from labctl.jobs.definition import JOBS_DIR, load_job
+from labctl.jobs.streaming import COMBINE_FORMAT, DEFAULT_SPLIT_BYTES
 from labctl.jobs.streaming import DEFAULT_BYTES_PER_REDUCER as PER, reducers_for, streaming_argv
 
 JOB = load_job()
@@ -40,6 +41,26 @@ def test_settings():
     assert settings["mapreduce.map.output.compress"] == "true"
     assert settings["mapreduce.map.output.compress.codec"] == "org.apache.hadoop.io.compress.DefaultCodec"
     assert settings["stream.num.map.output.key.fields"] == str(JOB.steps[0].key_fields)
+
+
+def test_small_batches_share_map_tasks_and_mappers_get_lines_without_offsets():
+    argv = argv_for(0)
+    settings = dict(d.split("=", 1) for d in options(argv, "-D"))
+    assert settings["mapreduce.input.fileinputformat.split.maxsize"] == str(DEFAULT_SPLIT_BYTES)
+    assert settings["stream.map.input.ignoreKey"] == "true"
+    assert options(argv, "-inputformat") == [COMBINE_FORMAT] and argv.index("-files") < argv.index("-inputformat") < argv.index("-mapper")
+
+
+def test_one_map_per_file_on_request():
+    argv = argv_for(0, split_bytes=None)
+    settings = dict(d.split("=", 1) for d in options(argv, "-D"))
+    assert "-inputformat" not in argv and "stream.map.input.ignoreKey" not in settings
+    assert "mapreduce.input.fileinputformat.split.maxsize" not in settings
+
+
+def test_a_split_size_of_zero_is_refused():
+    with pytest.raises(ValueError, match="split_bytes"):
+        argv_for(0, split_bytes=0)
 
 
 @pytest.mark.parametrize("number", range(len(JOB.steps)))
