@@ -130,8 +130,9 @@ def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool 
 
 def _compose_up(manifest: Manifest, workers: int, timeout: float) -> None:
     """`compose up` converges on the wanted state, so a second call picks up where a failed
-    one stopped. A changed worker count recreates every Hadoop, HBase and Airflow container
-    at once on two cores, and once in a CI run that stopped compose half-way."""
+    one stopped: a changed worker count recreates every Hadoop, HBase and Airflow container
+    at once on two cores. It does not mend a lab that cannot become healthy: the CI failure
+    this retry was first written for was missing HDFS blocks (see replicate_everywhere)."""
     argv = ["up", "--detach", "--remove-orphans", *dc.scale_args(workers)]
     try:
         dc.compose(manifest, *argv, overrides=dc.worker_overrides(workers), timeout=timeout)
