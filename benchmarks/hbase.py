@@ -64,7 +64,7 @@ def latencies(call, count: int) -> dict[str, float]:
 
 
 def main() -> None:
-    import oracle
+    from labctl import oracle
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="loads per batch size (the median is printed)")

@@ -7,15 +7,15 @@ import json
 
 from typer.testing import CliRunner
 
-import oracle
+from labctl import oracle
 from conftest import edge
-from hbase_expected import LIST_QUERIES
+from labctl.oracle.answers import LIST_QUERIES
 from labctl.cli import app
 from test_jobs_on_yarn import assert_same
 
 RAW_GLOB = "/lake/raw/mastodon/instance=*/timeline=*/dt=*/hour=*/*.jsonl.gz"
 # Each query and the section of the metrics document it answers: the ranked lists
-# (hbase_expected.py) and the others.
+# (labctl/oracle/answers.py) and the others.
 QUERIES = {**LIST_QUERIES, "user-growth": "user_growth", "languages": "languages", "media": "media_types", "totals": "totals"}
 
 

@@ -23,7 +23,7 @@ def contents(connection, namespace: str) -> dict[str, dict[bytes, dict[bytes, by
 
 
 def test_bulk_load_and_thrift_batches_give_the_same_tables(lab_stack):
-    import oracle
+    from labctl import oracle
 
     document = oracle.compute([SEED])
     pseudonymiser = Pseudonymiser(uuid.uuid4().hex.encode())

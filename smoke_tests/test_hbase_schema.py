@@ -2,7 +2,7 @@
 
 Everything happens in a namespace of its own (`smoke_<random>`), dropped at the end, so the
 lab's `mastodon` tables are never touched. The expected answers come from the oracle
-(oracle.py) on the recorded data, re-keyed by pseudonym (hbase_expected.py).
+(labctl/oracle/metrics.py) on the recorded data, re-keyed by pseudonym (labctl/oracle/answers.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hbase_expected import LIST_QUERIES, expected_answer, pseudonymised
+from labctl.oracle.answers import LIST_QUERIES, expected_answer, pseudonymised
 from typer.testing import CliRunner
 
 import labctl.commands.query as query_command
@@ -32,7 +32,7 @@ DATA_TABLES = (schema.RANK, schema.ACCOUNTS, schema.TERMS, schema.REID)
 
 @pytest.fixture(scope="module")
 def document():
-    import oracle
+    from labctl import oracle
 
     return oracle.compute([SEED])
 

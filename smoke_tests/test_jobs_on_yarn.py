@@ -7,7 +7,7 @@ import math
 import uuid
 from pathlib import Path
 
-import oracle
+from labctl import oracle
 from conftest import edge
 from labctl.jobs.definition import load_job
 from labctl.jobs.output import metrics_from_output

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-import oracle
+from labctl import oracle
 from conftest import edge
 from labctl.cli import main
 from labctl.commands import replay

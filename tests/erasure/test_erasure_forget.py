@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import scenario
 from fakehdfs import FakeHdfsClient
-from oracle import compute
+from labctl.oracle import compute
 from lakeview import lake_lines
 from scenario import HANDLE, SUBJECT, TRACE, parsed
 

@@ -29,7 +29,7 @@ def connection() -> FakeConnection:
 @pytest.fixture(scope="session")
 def generated_document() -> dict:
     """The oracle's metric document of a small synthetic timeline (independent of the loader)."""
-    import oracle
+    from labctl import oracle
 
     from labctl.seedgen import GeneratorConfig, recording_lines
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hbase_expected import expected_answer, pseudonymised
+from labctl.oracle.answers import expected_answer, pseudonymised
 
 from labctl.hbase import forget, loader, queries, reidentify, runs
 from labctl.hbase.schema import ACCOUNTS, RANK, REID

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hbase_expected import expected_answer, pseudonymised
+from labctl.oracle.answers import expected_answer, pseudonymised
 from typer.testing import CliRunner
 
 import labctl.commands.query as query_command

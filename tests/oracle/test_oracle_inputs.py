@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import oracle
-from oracle import compute
+from labctl import oracle
+from labctl.oracle import compute
 
-ORACLE = Path(oracle.__file__)
 
 
 def record(status_id: int, text: str = "hello") -> dict:
@@ -110,11 +109,11 @@ def test_a_single_source_not_in_a_list_is_refused():
 def test_the_command_line_prints_the_document_as_json(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_bytes(line(record(1, "caf\u00e9 \u2028")) + b"\n")
-    done = subprocess.run([sys.executable, str(ORACLE), str(path)], capture_output=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "labctl.oracle", str(path)], capture_output=True, check=True)
     assert json.loads(done.stdout) == compute([path])
 
 
 def test_the_command_line_names_a_missing_file(tmp_path):
-    done = subprocess.run([sys.executable, str(ORACLE), str(tmp_path / "nope.jsonl")], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "labctl.oracle", str(tmp_path / "nope.jsonl")], capture_output=True, text=True)
     assert done.returncode == 1
     assert "nope.jsonl" in done.stderr

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from oracle import compute, external_links, handle, normalize_url
+from labctl.oracle import compute, external_links, handle, normalize_url
 
 HOST = "https://town.example"
 
@@ -365,3 +365,17 @@ def test_the_document_has_exactly_the_contracts_keys():
         "languages", "media_types", "tags", "mentions", "emojis",
     ]  # fmt: skip
     assert list(result["totals"]) == ["statuses", "boosts", "accounts", "statuses_with_media", "malformed"]
+
+
+def test_the_oracle_imports_only_the_standard_library():
+    """Its independence is what makes it an oracle: no import of jobs/ or of labctl."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    from labctl import oracle
+
+    tree = ast.parse(Path(oracle.metrics.__file__).read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported - {"__future__"} <= set(sys.stdlib_module_names)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from labctl.seedgen import PROFILES, SHIPPED_PATH, SHIPPED_RECORDING, Truth, recording_lines, write_recording
-from oracle import compute
+from labctl.oracle import compute
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / SHIPPED_PATH

@@ -4,9 +4,9 @@ A plain, single-pass, in-memory reading of the contract, written for clarity
 and sharing no code with the Hadoop jobs (jobs/) or anything else in the
 project. Standard library only, so it runs anywhere:
 
-    python smoke_tests/oracle.py FILE... > expected.json
+    python -m labctl.oracle FILE... > expected.json
 
-    from oracle import compute
+    from labctl.oracle import compute
     document = compute(["seed_data/statuses.jsonl.gz"])
 
 Input files are JSON lines (one Status per line) or a JSON array of Statuses
@@ -452,7 +452,7 @@ def compute(sources: Iterable[Source]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: python smoke_tests/oracle.py FILE...  (JSON lines or JSON arrays, .gz too)", file=sys.stderr)
+        print("usage: python -m labctl.oracle FILE...  (JSON lines or JSON arrays, .gz too)", file=sys.stderr)
         return 2
     missing = [path for path in argv if not Path(path).is_file()]
     if missing:
@@ -463,5 +463,5 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m labctl.oracle.metrics
     sys.exit(main(sys.argv[1:]))

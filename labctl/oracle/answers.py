@@ -1,6 +1,6 @@
 """What `labctl query` must answer, derived from the oracle's document alone.
 
-The oracle (oracle.py) computes the metric document from the raw statuses; this module only
+The oracle (labctl/oracle/metrics.py) computes the metric document from the raw statuses; this module only
 re-keys its accounts by pseudonym and cuts out the part each query answers, re-sorting with
 the contract's rule (count descending, then key ascending) written out here again, so that no
 code of labctl.hbase or labctl.jobs decides what is expected. Standard library and the

@@ -1,0 +1,5 @@
+import sys
+
+from labctl.oracle.metrics import main
+
+sys.exit(main(sys.argv[1:]))
