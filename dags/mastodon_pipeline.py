@@ -21,13 +21,28 @@ See docs/pipeline.md.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import Param, Variable, dag, get_current_context, task
 
 from labctl.alerts.notifier import LabWebhookNotifier
 
 SCHEDULE = os.environ.get("MASTODON_PIPELINE_SCHEDULE", "@hourly")
+
+
+def _schedule(cron: str):
+    """The refresh interval as a cron timetable whose first run waits for the next tick.
+
+    With a start_date, Airflow schedules the most recent *past* tick as soon as the DAG
+    is unpaused, so on a new lab the user's first `labctl run` queued behind a scheduled
+    run for about 90 s. Without one, `run_immediately=False` makes the first scheduled run
+    the next tick in the future. "none" (or empty) leaves the DAG to manual runs only.
+    """
+    if cron.strip().lower() in ("", "none"):
+        return None
+    from airflow.timetables.trigger import CronTriggerTimetable
+
+    return CronTriggerTimetable(cron, timezone="UTC", run_immediately=False)
 
 CLUSTER_TASK = {
     "retries": 3,
@@ -65,8 +80,7 @@ def _run_id() -> str:
 
 @dag(
     dag_id="mastodon_pipeline",
-    schedule=SCHEDULE,
-    start_date=datetime(2026, 1, 1),
+    schedule=_schedule(SCHEDULE),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
