@@ -144,3 +144,8 @@ def test_scripts_import_their_siblings_in_yarns_file_layout(tmp_path):
     )
     assert run.returncode == 0, run.stderr.decode()
     assert run.stdout.startswith(b"status\t1\t")
+
+
+def test_small_jobs_may_run_uberized_and_a_lesson_can_turn_it_off():
+    assert "mapreduce.job.ubertask.enable=true" in options(argv_for(0), "-D")
+    assert "mapreduce.job.ubertask.enable=false" in options(argv_for(0, uber=False), "-D")

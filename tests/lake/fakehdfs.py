@@ -57,6 +57,15 @@ class FakeHdfsClient:
         self._mkparents(path)
         self.files[path] = bytes(data)
 
+    def content(self, path: str, strict: bool = True):
+        """WebHDFS's GETCONTENTSUMMARY: the bytes of every file below a path."""
+        if path not in self.dirs and path not in self.files:
+            if strict:
+                raise HdfsError(f"File does not exist: {path}")
+            return None
+        below = [data for name, data in self.files.items() if name == path or name.startswith(path.rstrip("/") + "/")]
+        return {"length": sum(map(len, below)), "fileCount": len(below)}
+
     def makedirs(self, path: str) -> None:
         self._mkparents(path + "/x")
 
