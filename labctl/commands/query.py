@@ -120,7 +120,7 @@ _LAYOUTS: dict[str, tuple[str, list[str], Callable[[str, Any], list[Any]]]] = {
     "mentions": ("Mentions", [_ACCOUNT, "statuses"], lambda k, n: [k, n]),
     "emojis": ("Custom emojis", ["shortcode", "statuses"], lambda k, n: [k, n]),
     "instances": ("Instances", ["instance", "statuses"], lambda k, n: [k, n]),
-    "regions": ("Regions (country-code domain of the author's server)", ["region", "statuses"], lambda k, n: [k, n]),
+    "regions": ("Regions (server domain)", ["region", "statuses"], lambda k, n: [k, n]),
 }
 _ENGAGEMENT_COLUMNS = ["statuses", "interactions", "avg interactions"]
 
