@@ -3,8 +3,11 @@
 Input rows (step 1's output), keyed (kind, name):
 
     ("total", "statuses"|"boosts"|"accounts"|"statuses_with_media")  n
-    ("language"|"media_type"|"tag"|"mention"|"emoji"|"url"|"domain"|"growth", name)  n
+    ("language"|"media_type"|"tag"|"mention"|"emoji"|"url"|"domain"|"growth"|"instance"|"region", name)  n
+    ("region_language", "<region>/<language>")  n
     ("account", handle)  [observation or null, original statuses, interactions]
+    ("media_engagement", "with_media"|"without_media")  [statuses, interactions]
+    ("media_type_engagement", type)  [statuses, interactions]
     ("malformed", reason)  base64 of the raw line, passed through untouched
 
 Every merge here is associative and commutative, so the same rule serves as the combiner,
@@ -14,6 +17,10 @@ into the `followers` and `engagement` rows of the final output.
 map:     `cat` (the rows are already keyed)
 combine: merge the values of one key
 reduce:  merge, then write the final rows
+
+Interactions are summed as Python integers and capped at contract.MAX_COUNT when written:
+for counts that are never negative, capping the total equals capping every partial sum,
+so the result does not depend on how the sums were split between tasks.
 """
 
 from __future__ import annotations
@@ -26,9 +33,17 @@ import contract
 import wire
 
 COUNTED_KINDS = frozenset(
-    {"total", "language", "media_type", "tag", "mention", "emoji", "url", "domain", "growth"}
+    {"total", "language", "media_type", "tag", "mention", "emoji", "url", "domain", "growth", "instance", "region", "region_language"}
 )
+# [statuses, interactions], summed element by element.
+ENGAGEMENT_KINDS = frozenset({"media_engagement", "media_type_engagement"})
 PASSED_THROUGH_KINDS = frozenset({"malformed"})
+def merge_engagement(values: Iterable[list[int]]) -> list[int]:
+    statuses, interactions = 0, 0
+    for n_statuses, n_interactions in values:
+        statuses += n_statuses
+        interactions += n_interactions
+    return [statuses, interactions]
 
 
 def merge_accounts(values: Iterable[list[Any]]) -> list[Any]:
@@ -45,6 +60,8 @@ def merge_accounts(values: Iterable[list[Any]]) -> list[Any]:
 def merge(kind: str, values: Iterable[Any]) -> Any:
     if kind == "account":
         return merge_accounts(values)
+    if kind in ENGAGEMENT_KINDS:
+        return merge_engagement(values)
     if kind in COUNTED_KINDS:
         return sum(values)
     raise ValueError(f"unexpected row kind {kind!r}")
@@ -52,6 +69,7 @@ def merge(kind: str, values: Iterable[Any]) -> Any:
 
 MERGES: dict[str, Callable[[Any, Any], Any]] = {
     "account": lambda a, b: merge_accounts((a, b)),
+    **{kind: lambda a, b: merge_engagement((a, b)) for kind in ENGAGEMENT_KINDS},
     **{kind: operator.add for kind in COUNTED_KINDS},
 }
 
@@ -74,12 +92,21 @@ def reducer(key: wire.Key, values: Iterator[Any], counters: wire.Counters) -> It
         yield from ((key, value) for value in values)
     elif kind == "account":
         yield from account_rows(name, *merge_accounts(values))
+    elif kind in ENGAGEMENT_KINDS:
+        yield key, engagement_entry(*merge_engagement(values))
     else:
         yield key, merge(kind, values)
 
 
+def engagement_entry(statuses: int, interactions: int) -> dict[str, Any]:
+    """A media engagement group: its statuses, their interactions, and the mean (0.0 for no status)."""
+    interactions = contract.clamp(interactions)
+    return {"statuses": statuses, "interactions": interactions, "avg_interactions": interactions / statuses if statuses else 0.0}
+
+
 def account_rows(handle: str, observation: list[Any] | None, statuses: int, interactions: int) -> Iterator[wire.Row]:
     """The followers row (an author always has an observation) and, with originals, engagement."""
+    interactions = contract.clamp(interactions)
     followers = 0
     if observation is not None:
         seen = contract.Observation(*observation)

@@ -96,13 +96,28 @@ def identity(status: dict[str, Any]) -> str:
     return uri if isinstance(uri, str) and uri else str(status["id"])
 
 
+# Every count the contract reads or sums fits a signed 64-bit integer (docs/metrics.md,
+# "Bounds"): HBase row keys and Java readers hold no more, and a 400-digit count must not
+# turn a division into an OverflowError.
+MAX_COUNT = (1 << 63) - 1
+_MAX_COUNT_DIGITS = len(str(MAX_COUNT))
+
+
+def clamp(n: int) -> int:
+    """An integer brought into 0..MAX_COUNT: negative counts as 0, too large as MAX_COUNT."""
+    return 0 if n < 0 else MAX_COUNT if n > MAX_COUNT else n
+
+
 def numeric_id(status: dict[str, Any]) -> int:
-    """The id as a number for tie-breaking; -1 when it is not a decimal number."""
+    """The id as a number for tie-breaking, clamped like a count; -1 when it is not a decimal number."""
     value = status.get("id")
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return clamp(value)
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+        digits = value.lstrip("0")
+        # int() refuses more than 4,300 digits (a guard against quadratic parsing): a longer
+        # id is above the bound anyway, so its value is never converted.
+        return MAX_COUNT if len(digits) > _MAX_COUNT_DIGITS else clamp(int(digits or "0"))
     return -1
 
 
@@ -111,8 +126,8 @@ def text(value: Any) -> str:
 
 
 def count(value: Any) -> int:
-    """A count field: an integer, anything else (null, string, float) as 0."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    """A count field: an integer clamped to 0..MAX_COUNT, anything else (null, string, float) as 0."""
+    return clamp(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def handle(acct: Any, url: Any) -> str:
@@ -138,6 +153,31 @@ def _handle(acct: str, url: str) -> str:
 def author(status: dict[str, Any]) -> str:
     account = status["account"]
     return handle(account.get("acct"), account.get("url"))
+
+
+UNKNOWN_INSTANCE = "unknown"
+GENERIC_REGION = "generic"
+
+
+def instance(handle: str) -> str:
+    """The part of a handle after its last '@'; "unknown" when there is none or it is empty."""
+    _, at, host = handle.rpartition("@")
+    return host if at and host else UNKNOWN_INSTANCE
+
+
+def region(instance: str) -> str:
+    """The instance's top-level label when it is two ASCII letters (a country-code TLD), else "generic".
+
+    One trailing dot is dropped (a fully qualified name); a name of one label (`localhost`,
+    `unknown`) has no top-level domain. IDN country codes (`xn--p1ai`, `рф`), numeric labels
+    (an IPv4 address), a port left in an acct: all generic.
+    """
+    name = instance.removesuffix(".")
+    dot = name.rfind(".")
+    label = name[dot + 1 :]
+    if dot < 0 or len(label) != 2 or not (label.isascii() and label.isalpha()):
+        return GENERIC_REGION
+    return label.lower()
 
 
 def utc_timestamp(value: Any) -> str:
@@ -200,7 +240,13 @@ def emojis(status: dict[str, Any]) -> list[str]:
 # Mastodon serves sanitised HTML (no scripts or CDATA), so a start-tag pattern finds the
 # same anchors as an HTML parser at a fraction of the cost. Quoted attribute values may
 # hold '>'; entities in values are decoded as a parser would; comments are skipped.
-_ANCHOR = re.compile(r"""<a(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
+# Each character is read a bounded number of times: the rest of a tag is matched
+# possessively (no backtracking) and the first tag left open ends the scan, as the end of
+# a document does in an HTML parser. Retrying from every later "<a" instead made a content
+# of "<a " repeated cost time quadratic in its length (issue 16: 48 KB took 22 s).
+MAX_CONTENT_SCANNED = 100_000  # characters of `content` searched for links (docs/metrics.md)
+_ANCHOR_START = re.compile(r"<a(?=[\s/>])", re.IGNORECASE)
+_TAG_REST = re.compile(r"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _EXCLUDED_CLASSES = {"mention", "hashtag"}
@@ -210,7 +256,12 @@ def anchors(content: str) -> Iterator[tuple[str, str]]:
     """(href, class) of every <a> start tag that has an href; browsers keep the first of repeated attributes."""
     if "<!--" in content:
         content = _COMMENT.sub("", content)
-    for tag in _ANCHOR.finditer(content):
+    position = 0
+    while start := _ANCHOR_START.search(content, position):
+        tag = _TAG_REST.match(content, start.end())
+        if tag is None:  # open to the end: neither it nor anything after it is read
+            return
+        position = tag.end()
         attributes: dict[str, str] = {}
         for name, double, single, bare in _ATTRIBUTE.findall(tag.group(1)):
             attributes.setdefault(name.lower(), unescape(double or single or bare))
@@ -219,8 +270,8 @@ def anchors(content: str) -> Iterator[tuple[str, str]]:
 
 
 def external_links(content: Any) -> list[str]:
-    """Distinct normalised external links of a status's HTML content, sorted."""
-    content = text(content)
+    """Distinct normalised external links of a status's HTML content (its first MAX_CONTENT_SCANNED characters), sorted."""
+    content = text(content)[:MAX_CONTENT_SCANNED]
     if "<a" not in content and "<A" not in content:  # most statuses: nothing to scan
         return []
     links = (

@@ -8,7 +8,8 @@ map:     raw line -> ("status", uri or id)  a compact copy of the status (or of 
          (in-mapper combining, in bounded memory), so most statuses cost one row.
          No combiner: it would decode and re-encode every row to merge the few copies
          of one status that fall into the same split.
-reduce:  one merged copy per distinct status -> its contributions to every metric;
+reduce:  one merged copy per distinct status -> its contributions to every metric
+         (its instance and region come from its author's handle);
          one observation per author -> the account row, the accounts total and the
          account's month of user growth. Contributions are summed in memory before they
          are written (aggregate.combine_within_task), so step 2 reads one row per key and
@@ -143,7 +144,16 @@ def contributions(copy: Copy, counters: wire.Counters) -> Iterator[wire.Row]:
             yield (kind, name), 1
     for domain in sorted({contract.domain(url) for url in copy.urls}):
         yield ("domain", domain), 1
-    yield ("account", copy.author), [None, 1, copy.favourites + copy.reblogs + copy.replies]
+    interactions = copy.favourites + copy.reblogs + copy.replies
+    yield ("account", copy.author), [None, 1, interactions]
+    instance = contract.instance(copy.author)
+    region = contract.region(instance)
+    yield ("instance", instance), 1
+    yield ("region", region), 1
+    yield ("region_language", wire.join_pair(region, copy.language)), 1
+    yield ("media_engagement", "with_media" if copy.media_types else "without_media"), [1, interactions]
+    for media_type in sorted(set(copy.media_types)):  # once per type, however many attachments
+        yield ("media_type_engagement", media_type), [1, interactions]
 
 
 def author_rows(handle: str, observation: contract.Observation, counters: wire.Counters) -> Iterator[wire.Row]:

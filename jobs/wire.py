@@ -47,6 +47,21 @@ _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow
 _decode_json = json.JSONDecoder().decode
 
 
+# Hadoop sorts and partitions on two key fields, so a key of three parts (region, language)
+# travels as one field. The first part never holds the separator (a region is two letters
+# or "generic"); the second may hold anything.
+PAIR_SEPARATOR = "/"
+
+
+def join_pair(first: str, second: str) -> str:
+    return f"{first}{PAIR_SEPARATOR}{second}"
+
+
+def split_pair(name: str) -> tuple[str, str]:
+    first, _, second = name.partition(PAIR_SEPARATOR)
+    return first, second
+
+
 def escape_field(text: str) -> str:
     if _NEEDS_ESCAPE.search(text) is None:
         return text

@@ -16,7 +16,10 @@ from test_jobs_on_yarn import assert_same
 RAW_GLOB = "/lake/raw/mastodon/instance=*/timeline=*/dt=*/hour=*/*.jsonl.gz"
 # Each query and the section of the metrics document it answers: the ranked lists
 # (labctl/oracle/answers.py) and the others.
-QUERIES = {**LIST_QUERIES, "user-growth": "user_growth", "languages": "languages", "media": "media_types", "totals": "totals"}
+QUERIES = {
+    **LIST_QUERIES, "user-growth": "user_growth", "languages": "languages", "media": "media_types",
+    "media-engagement": "media_engagement", "totals": "totals",
+}  # fmt: skip
 
 
 def raw_zone_lines(glob: str = RAW_GLOB) -> list[bytes]:
@@ -35,9 +38,17 @@ def query(name: str, *args: str) -> dict:
 
 
 def assert_query_answers(name: str, expected: dict) -> None:
-    """`labctl query NAME` (handles revealed, no top-N cut) says what `expected` says."""
+    """`labctl query NAME` (handles revealed, no top-N cut) says what `expected` says;
+    for `languages`, also `languages --region R` for every region of `expected`."""
     answered = query(name, "--reveal", "--limit", "1000000")
     assert QUERIES[name] in answered, f"labctl query {name} --json has no {QUERIES[name]!r}"
+    if name == "languages":
+        assert expected["regions"], "no region to ask about"
+        for region, statuses in expected["regions"].items():
+            by_region = query(name, "--region", region, "--limit", "1000000")
+            assert_same(by_region["regions"], {region: statuses}, f"languages --region {region}")
+            assert_same(by_region["language_by_region"], {region: expected["language_by_region"][region]}, f"languages --region {region}")
+            assert list(by_region["language_by_region"][region]) == list(expected["language_by_region"][region]), region
     for field, value in answered.items():
         if field == "totals":
             assert_same(value, {k: expected["totals"][k] for k in value}, f"{name}.totals")

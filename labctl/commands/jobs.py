@@ -71,6 +71,29 @@ def metric_tables(metrics: dict[str, Any], top: int = TOP) -> list[Table]:
         unit = "attachments" if section == "media_types" else "statuses"
         title = section.replace("_", " ").capitalize()
         tables.append(_table(title, (section.removesuffix("s").replace("_", " "), unit), head(section), len(metrics[section])))
+    by_region = metrics["language_by_region"]
+    tables.append(
+        _table(
+            "Languages by region",
+            ("region", "statuses", "top languages"),
+            [
+                (region, sum(languages.values()), ", ".join(f"{code} {n}" for code, n in islice(languages.items(), 3)))
+                for region, languages in islice(by_region.items(), top)
+            ],
+            len(by_region),
+        )
+    )
+    media = metrics["media_engagement"]
+    groups = [(group.replace("_", " "), media[group]) for group in ("with_media", "without_media")]
+    groups += list(islice(media["by_type"].items(), top))
+    tables.append(
+        _table(
+            "Media engagement",
+            ("statuses of", "statuses", "interactions", "avg interactions"),
+            [(name, e["statuses"], e["interactions"], e["avg_interactions"]) for name, e in groups],
+            len(groups),
+        )
+    )
     return tables
 
 

@@ -24,7 +24,8 @@ diagnostics = Console(stderr=True)
 
 NAMES_HELP = (
     f"One of: {', '.join(queries.QUERY_NAMES)}; or `user HANDLE`; "
-    f"or {', '.join(queries.LOOKUPS)} followed by a name (one count)."
+    f"or {', '.join(queries.LOOKUPS)} followed by a name (one count). "
+    "`languages --region R` lists the languages of one region."
 )
 NamespaceOption = Annotated[str, typer.Option(help="HBase namespace of the tables (tests use their own).")]
 RunOption = Annotated[str | None, typer.Option("--run", help="Read this run id instead of the latest published run.")]
@@ -67,7 +68,9 @@ def _pseudonymiser():
         return None
 
 
-def answer(connection, name: str, target: str | None, *, limit: int | None, by: str, run: str | None, namespace: str) -> dict[str, Any]:
+def answer(
+    connection, name: str, target: str | None, *, limit: int | None, by: str, run: str | None, namespace: str, region: str | None = None
+) -> dict[str, Any]:
     """The query behind the command line's words."""
     if name == "user":
         if not target:
@@ -81,7 +84,9 @@ def answer(connection, name: str, target: str | None, *, limit: int | None, by: 
         raise queries.QueryError(f"`query {name}` takes no argument (got {target!r})")
     if by != "interactions" and name != "engagement":
         raise queries.QueryError("--by applies to the engagement query only")
-    return queries.query(connection, name, limit, by=by, run=run, namespace=namespace)
+    if region is not None and name != "languages":
+        raise queries.QueryError("--region applies to the languages query only")
+    return queries.query(connection, name, limit, by=by, region=region, run=run, namespace=namespace)
 
 
 def _cells(row: list[Any]) -> list[str]:
@@ -114,19 +119,39 @@ _LAYOUTS: dict[str, tuple[str, list[str], Callable[[str, Any], list[Any]]]] = {
     "tags": ("Tags", ["tag", "statuses"], lambda k, n: [k, n]),
     "mentions": ("Mentions", [_ACCOUNT, "statuses"], lambda k, n: [k, n]),
     "emojis": ("Custom emojis", ["shortcode", "statuses"], lambda k, n: [k, n]),
+    "instances": ("Instances", ["instance", "statuses"], lambda k, n: [k, n]),
+    "regions": ("Regions (server domain)", ["region", "statuses"], lambda k, n: [k, n]),
 }
+_ENGAGEMENT_COLUMNS = ["statuses", "interactions", "avg interactions"]
+
+
+def _engagement_row(name: str, entry: dict[str, Any]) -> list[Any]:
+    return [name, entry["statuses"], entry["interactions"], float(entry["avg_interactions"])]
 
 
 def tables(result: dict[str, Any]) -> list[Table]:
     """Rich tables of a query's answer, one per section."""
     shown = []
     for section, entries in result.items():
-        if section == "language_shares":
+        if section == "language_shares" or (section == "regions" and "language_by_region" in result):
             continue
         if section == "languages":
             shares = result.get("language_shares", {})
             rows = [[code, count, f"{shares.get(code, 0):.1%}"] for code, count in entries.items()]
             shown.append(_table("Languages", ["language", "statuses", "share"], rows))
+            continue
+        if section == "language_by_region":
+            shares = result.get("language_shares", {})
+            for region, languages in entries.items():
+                rows = [[code, count, f"{shares.get(code, 0):.1%}"] for code, count in languages.items()]
+                title = f"Languages of region {region} ({result['regions'][region]:,} statuses)"
+                shown.append(_table(title, ["language", "statuses", "share"], rows))
+            continue
+        if section == "media_engagement":
+            groups = [_engagement_row(group.replace("_", " "), entries[group]) for group in ("with_media", "without_media")]
+            shown.append(_table("Media engagement", ["statuses of", *_ENGAGEMENT_COLUMNS], groups))
+            by_type = [_engagement_row(kind, entry) for kind, entry in entries["by_type"].items()]
+            shown.append(_table("Media engagement by attachment type", ["type", *_ENGAGEMENT_COLUMNS], by_type))
             continue
         title, columns, row = _LAYOUTS[section]
         shown.append(_table(title, columns, [row(key, entry) for key, entry in entries.items()]))
@@ -140,6 +165,9 @@ def query_command(
     limit: Annotated[int, typer.Option(min=0, help="Rows of a list; 0 for all.")] = queries.DEFAULT_LIMIT,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON, with the metric contract's field names.")] = False,
     by: Annotated[str, typer.Option(help="Order of `engagement`: interactions or rate.")] = "interactions",
+    region: Annotated[
+        str | None, typer.Option(help="With `languages`: the languages of one region (de, fr, jp..., or generic).", show_default=False)
+    ] = None,
     show_handles: Annotated[bool, typer.Option("--reveal", help="Show real handles instead of pseudonyms (allowed users only).")] = False,
     run: RunOption = None,
     namespace: NamespaceOption = NAMESPACE,
@@ -147,11 +175,13 @@ def query_command(
     """Answer an analysis question from HBase (the latest published run)."""
     with hbase() as connection:
         run = queries.resolve_run(queries.Reader(connection, namespace), run)
-        result = answer(connection, name, target, limit=limit or None, by=by, run=run, namespace=namespace)
+        result = answer(connection, name, target, limit=limit or None, by=by, run=run, namespace=namespace, region=region)
         if show_handles:
             result = reidentify.reveal(connection, result, namespace=namespace)
     if name in ("user", *queries.LOOKUPS) and not any(result.values()):
         raise _fail(f"run {run} has no {name} {target!r}")
+    if region is not None and not result["regions"]:
+        raise _fail(f"run {run} has no statuses in region {region!r}")
     diagnostics.print(f"run {run}", highlight=False)
     if as_json:
         typer.echo(dumps(result))

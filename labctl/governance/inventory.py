@@ -84,9 +84,10 @@ FIELD_INVENTORY: tuple[FieldSpec, ...] = (
     _kept("emojis[].shortcode", False, "post content", "custom emoji usage"),
     # The author.
     _kept("account.id", True, "account identifier", "joins per account (pseudonymised)", pseudonymised=True),
-    _kept("account.acct", True, "account identifier", "the account's handle (pseudonymised)", pseudonymised=True),
-    _kept("account.url", True, "account identifier", "the host of a local acct (pseudonymised)",
-          pseudonymised=True),
+    _kept("account.acct", True, "account identifier",
+          "the account's handle (pseudonymised); its server, in clear, counted per instance and region", pseudonymised=True),
+    _kept("account.url", True, "account identifier",
+          "the host of a local acct (pseudonymised); in clear, counted per instance and region", pseudonymised=True),
     _kept("account.created_at", True, "account statistics", "account age cohorts (month only in metrics)"),
     _kept("account.followers_count", True, "account statistics", "audience size distribution"),
     _kept("account.following_count", True, "account statistics", "following distribution"),

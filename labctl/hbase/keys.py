@@ -3,6 +3,7 @@
 Three layouts, each chosen for the reads it serves (docs/hbase-schema.md):
 
     rank      <section>|<run>|<16 hex: inverted count>|<entity>   top-N: scan N rows from the prefix
+              <section>|<run>|<group>|<16 hex>|<entity>          top-N within a group (a region's languages)
     accounts  <salt>|<run>|<pseudonym>                            one account: a get
     terms     <salt>|<run>|<section>|<name>                       one tag, url...: a get
 
@@ -98,6 +99,26 @@ def rank_entity(key: bytes, section: str, run_id: str, ordered: bool = True) -> 
     """The entity of a rank key (the inverse of rank_key)."""
     rest = key[len(rank_prefix(section, run_id)) :]
     return decode(rest[16:] if ordered else rest)
+
+
+def check_group(group: str) -> str:
+    """A group (a region) is a key field of its own: it may not hold the separator."""
+    if not group or SEP in group:
+        raise KeyEncodingError(f"invalid group {group!r}: a non-empty name without {SEP!r}")
+    return group
+
+
+def group_rank_prefix(section: str, run_id: str, group: str) -> bytes:
+    return encode(f"{section}{SEP}{run_id}{SEP}{check_group(group)}{SEP}")
+
+
+def group_rank_key(section: str, run_id: str, group: str, order: str, entity: str) -> bytes:
+    """A rank key ordered within `group`: the group's top-N is a scan of N rows from its prefix."""
+    return _checked(f"{section}{SEP}{run_id}{SEP}{check_group(group)}{SEP}{order}{entity}")
+
+
+def group_rank_entity(key: bytes, section: str, run_id: str, group: str) -> str:
+    return decode(key[len(group_rank_prefix(section, run_id, group)) + 16 :])
 
 
 def account_key(run_id: str, pseudonym: str) -> bytes:

@@ -20,20 +20,24 @@ from labctl.governance.pseudonym import Pseudonymiser
 from labctl.hbase import keys, runs
 from labctl.hbase.schema import (
     ACCOUNTS,
-    AGGREGATE_SECTIONS,
     NAMESPACE,
-    PERSON_SECTIONS,
     RANK,
+    RANK_SECTIONS,
     REID,
     TERM_SECTIONS,
     TERMS,
     TableSpec,
+    rank_column,
 )
 
 # Measured on the lab (docs/benchmarks.md): rows/s stop improving past about 2,000 rows per
 # call, and the Thrift server's memory per call grows with it.
 DEFAULT_BATCH_SIZE = 2000
-CONTRACT_SECTIONS = ("totals", "followers", "engagement", "user_growth", *TERM_SECTIONS, "mentions")
+CONTRACT_SECTIONS = (
+    "totals", "followers", "engagement", "user_growth", *TERM_SECTIONS, "mentions",
+    "instances", "language_by_region", "media_engagement",
+)  # fmt: skip
+MEDIA_PARTS = ("with_media", "without_media", "by_type")
 # Keys only, one cell per row: what deleting needs to read.
 KEYS_ONLY = "KeyOnlyFilter() AND FirstKeyOnlyFilter()"
 
@@ -91,6 +95,9 @@ def check_document(metrics: Any) -> None:
     if missing:
         raise MetricsDocumentError(f"the metric document has no {', '.join(missing)} (see docs/metrics.md)")
     wrong = [section for section in CONTRACT_SECTIONS if not isinstance(metrics[section], dict)]
+    media = metrics["media_engagement"]
+    wrong += [f"media_engagement.{part}" for part in MEDIA_PARTS if not isinstance(media.get(part), dict)]
+    wrong += [f"language_by_region.{region}" for region, entry in metrics["language_by_region"].items() if not isinstance(entry, dict)]
     if wrong:
         raise MetricsDocumentError(f"sections {', '.join(wrong)} of the metric document are not objects")
 
@@ -140,6 +147,13 @@ def run_rows(run_id: str, metrics: dict[str, Any], pseudonymiser: Pseudonymiser)
         yield rows.rank, (ranked, {b"c:v": value(count)})
         yield rows.terms, (looked_up, {b"c:v": value(count)})
 
+    def ranked_rows(section: str, name: str, entry: Any, count: Callable[[Any], int]) -> Iterator[tuple[list[Row], Row]]:
+        yield rows.rank, (keys.rank_key(section, run_id, keys.desc_int(count(entry)), name), {rank_column(section): value(entry)})
+
+    def region_language_rows(region: str, language: str, count: int) -> Iterator[tuple[list[Row], Row]]:
+        key = keys.group_rank_key("language_by_region", run_id, region, keys.desc_int(count), language)
+        yield rows.rank, (key, {rank_column("language_by_region"): value(count)})
+
     for section, builder in (("followers", followers_rows), ("engagement", engagement_rows), ("mentions", mention_rows)):
         for handle, entry in metrics[section].items():
             pseudonym = person(section, handle)
@@ -148,6 +162,16 @@ def run_rows(run_id: str, metrics: dict[str, Any], pseudonymiser: Pseudonymiser)
     for section in TERM_SECTIONS:
         for name, count in metrics[section].items():
             add(section, name, term_rows(section, name, count))
+    for name, count in metrics["instances"].items():
+        add("instances", name, ranked_rows("instances", name, count, lambda n: n))
+    for region, languages in metrics["language_by_region"].items():
+        for language, count in languages.items():
+            add("language_by_region", f"{region}{keys.SEP}{language}", region_language_rows(region, language, count))
+    media = metrics["media_engagement"]
+    groups = {group: media[group] for group in ("with_media", "without_media")}
+    rows.rank.append((keys.rank_key("media_engagement", run_id, "", ""), {rank_column("media_engagement"): value(groups)}))
+    for name, entry in media["by_type"].items():
+        add("media_engagement_by_type", name, ranked_rows("media_engagement_by_type", name, entry, lambda e: e["statuses"]))
     for month, entry in metrics["user_growth"].items():
         add("user_growth", month, [(rows.rank, (keys.rank_key("user_growth", run_id, "", month), {b"c:v": value(entry)}))])
     rows.rank.append((keys.rank_key("totals", run_id, "", ""), {b"c:v": value(metrics["totals"])}))
@@ -183,9 +207,8 @@ def delete_keys(table, row_keys: Sequence[bytes], batch_size: int) -> int:
 
 def run_prefixes(run_id: str) -> list[tuple[TableSpec, list[bytes]]]:
     """Where a run's rows are: a prefix per rank section, a prefix per salt bucket elsewhere."""
-    sections = PERSON_SECTIONS + AGGREGATE_SECTIONS
     return [
-        (RANK, [keys.rank_prefix(section, run_id) for section in sections]),
+        (RANK, [keys.rank_prefix(section, run_id) for section in RANK_SECTIONS]),
         (ACCOUNTS, keys.bucket_prefixes(run_id)),
         (TERMS, keys.bucket_prefixes(run_id)),
     ]

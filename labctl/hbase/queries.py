@@ -4,6 +4,7 @@ Every answer has the shape of the matching part of the metric document (docs/met
 in the contract's order, read from the latest published run (or the one given):
 
     query(connection, "top-tags", 10)   -> {"tags": {"rust": 12, ...}}          a scan of <= 10 rows
+    query(connection, "languages", 10, region="de")  -> a region's languages: a scan of <= 10 rows and one get
     account(connection, "u_0123...")    -> {"followers": {...}, "engagement": {...}, "mentions": {...}}  one get
     lookup(connection, "tag", "rust")   -> {"tags": {"rust": 12}}                one get
 
@@ -35,12 +36,18 @@ TOP_QUERIES = {
     "top-tags": "tags",
     "top-mentions": "mentions",
     "top-emojis": "emojis",
+    "instances": "instances",
+    "regions": "regions",
 }
-QUERY_NAMES = (*TOP_QUERIES, "user-growth", "totals")
+QUERY_NAMES = (*TOP_QUERIES, "media-engagement", "user-growth", "totals")
 ENGAGEMENT_ORDERS = {"interactions": "engagement", "rate": "engagement_rate"}
 # `query tag NAME` and the like: one get in the terms table.
-LOOKUPS = {"tag": "tags", "url": "urls", "domain": "domains", "language": "languages", "media-type": "media_types", "emoji": "emojis"}
-_CASE_FOLDED = {"tags", "domains"}  # the contract lower-cases these names
+LOOKUPS = {
+    "tag": "tags", "url": "urls", "domain": "domains", "language": "languages", "media-type": "media_types",
+    "emoji": "emojis", "region": "regions",
+}  # fmt: skip
+_CASE_FOLDED = {"tags", "domains", "regions"}  # the contract lower-cases these names
+GENERIC_REGION = "generic"
 
 
 class QueryError(ValueError):
@@ -124,6 +131,37 @@ def growth(reader: Reader, run: str) -> dict[str, dict[str, int]]:
     }
 
 
+def check_region(region: str) -> str:
+    """A region as the contract writes it: two ASCII letters, lower-cased, or "generic"."""
+    name = region.strip().lower()
+    if name != GENERIC_REGION and not (len(name) == 2 and name.isascii() and name.isalpha()):
+        raise QueryError(f"no such region {region!r}: a region is a two-letter country-code domain (de, fr, jp) or {GENERIC_REGION}")
+    return name
+
+
+def region_languages(reader: Reader, run: str, region: str, limit: int | None) -> dict[str, Any]:
+    """A region's top languages (a scan of `limit` rows) and their shares of its statuses (one get)."""
+    row = reader.get(TERMS, keys.term_key(run, "regions", region))
+    if not row:
+        return {"regions": {}, "language_by_region": {}, "language_shares": {}}
+    statuses = _value(row)
+    prefix = keys.group_rank_prefix("language_by_region", run, region)
+    languages = {
+        keys.group_rank_entity(key, "language_by_region", run, region): _value(found)
+        for key, found in reader.scan(RANK, prefix, limit)
+    }
+    shares = {code: count / statuses for code, count in languages.items()}
+    return {"regions": {region: statuses}, "language_by_region": {region: languages}, "language_shares": shares}
+
+
+def media_engagement(reader: Reader, run: str, limit: int | None) -> dict[str, Any]:
+    """Both groups (one get) and the top attachment types by statuses (a scan of `limit` rows)."""
+    row = reader.get(RANK, keys.rank_key("media_engagement", run, "", ""))
+    if not row:
+        raise QueryError(f"run {run!r} has no media engagement in HBase: it was loaded before the metric existed")
+    return {"media_engagement": {**_value(row), "by_type": top(reader, "media_engagement_by_type", run, limit)}}
+
+
 def totals(reader: Reader, run: str) -> dict[str, int]:
     row = reader.get(RANK, keys.rank_key("totals", run, "", ""))
     if not row:
@@ -137,18 +175,29 @@ def query(
     limit: int | None = DEFAULT_LIMIT,
     *,
     by: str = "interactions",
+    region: str | None = None,
     run: str | None = None,
     namespace: str = NAMESPACE,
     meter: ScanMeter | None = None,
 ) -> dict[str, Any]:
-    """One analysis question. `limit` bounds the lists (None: all); user-growth and totals are whole."""
+    """One analysis question. `limit` bounds the lists (None: all); user-growth and totals are whole.
+
+    `region` (languages only) answers for the statuses of one region instead of all.
+    """
     if name not in QUERY_NAMES:
         raise QueryError(f"unknown query {name!r}: choose one of {', '.join(QUERY_NAMES)}")
     if by not in ENGAGEMENT_ORDERS:
         raise QueryError(f"engagement is ordered by {' or '.join(ENGAGEMENT_ORDERS)}, not {by!r}")
+    if region is not None and name != "languages":
+        raise QueryError("a region applies to the languages query only")
     check_limit(limit)
+    region = None if region is None else check_region(region)
     reader = Reader(connection, namespace, meter)
     run = resolve_run(reader, run)
+    if region is not None:
+        return region_languages(reader, run, region, limit)
+    if name == "media-engagement":
+        return media_engagement(reader, run, limit)
     if name == "totals":
         return {"totals": totals(reader, run)}
     if name == "user-growth":

@@ -19,6 +19,8 @@ from labctl.hbase.schema import NAMESPACE
 CHART_TOP = 15
 TABLE_TOP = 10
 LANGUAGE_BARS = 12
+MIX_REGIONS = 8  # regions in the language-mix chart: one query each
+MIX_LANGUAGES = 6  # languages with a colour of their own in it; the rest are "others"
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#222;padding:0 1rem}
@@ -36,6 +38,7 @@ def gather(connection, *, run: str | None = None, namespace: str = NAMESPACE, me
     def ask(name: str, limit: int | None = None, **options: Any) -> dict[str, Any]:
         return query(connection, name, limit, run=run, namespace=namespace, meter=meter, **options)
 
+    regions = ask("regions")["regions"]
     return {
         "run_id": run,
         "totals": ask("totals")["totals"],
@@ -50,6 +53,12 @@ def gather(connection, *, run: str | None = None, namespace: str = NAMESPACE, me
         "engagement_by_rate": ask("engagement", TABLE_TOP, by="rate")["engagement"],
         "mentions": ask("top-mentions", TABLE_TOP)["mentions"],
         "emojis": ask("top-emojis", TABLE_TOP)["emojis"],
+        "instances": ask("instances", CHART_TOP)["instances"],
+        "regions": regions,
+        "language_by_region": {
+            region: ask("languages", None, region=region)["language_by_region"][region] for region in list(regions)[:MIX_REGIONS]
+        },
+        "media_engagement": ask("media-engagement")["media_engagement"],
     }
 
 
@@ -81,6 +90,26 @@ def language_bars(languages: dict[str, int], statuses: int) -> list[tuple[str, f
     return [(code, 100 * count / statuses if statuses else 0.0) for code, count in shown]
 
 
+def language_mix(language_by_region: dict[str, dict[str, int]]) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Per region, its statuses in the languages most used across the regions shown, the rest as "others"."""
+    overall: dict[str, int] = {}
+    for languages in language_by_region.values():
+        for code, count in languages.items():
+            overall[code] = overall.get(code, 0) + count
+    kept = sorted(overall, key=lambda code: (-overall[code], code))[:MIX_LANGUAGES]
+    rows = []
+    for region, languages in language_by_region.items():
+        parts = [(code, languages.get(code, 0)) for code in kept]
+        rest = sum(count for code, count in languages.items() if code not in kept)
+        rows.append((region, parts + ([("others", rest)] if rest else [])))
+    return rows
+
+
+def media_engagement_bars(media: dict[str, Any]) -> list[tuple[str, float]]:
+    groups = [(group.replace("_", " "), media[group]) for group in ("with_media", "without_media")]
+    return [(f"{name} ({entry['statuses']:,})", entry["avg_interactions"]) for name, entry in groups + list(media["by_type"].items())]
+
+
 def render(data: dict[str, Any], *, generated_at: datetime | None = None) -> str:
     generated = (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     totals = data["totals"]
@@ -106,6 +135,24 @@ def render(data: dict[str, Any], *, generated_at: datetime | None = None) -> str
         )
         + svg.bar_chart(list(data["media_types"].items()), title="Attachments by type", label_width=90, width=420)
         + "</div>",
+        "<h2>Media engagement</h2>"
+        + svg.bar_chart(
+            media_engagement_bars(data["media_engagement"]),
+            title="Mean interactions (favourites + boosts + replies) per status, by media",
+            label_width=170,
+        )
+        + '<p class="muted">In brackets, the statuses of each group. A status with attachments of two types counts '
+        "under both.</p>",
+        "<h2>Regions</h2>"
+        + svg.bar_chart(list(data["regions"].items())[:CHART_TOP], title="Statuses per region", label_width=90)
+        + svg.stacked_bars(language_mix(data["language_by_region"]), title="Language mix of the largest regions")
+        + '<p class="muted">A region is the country-code domain of the author\'s server (<code>.de</code>, '
+        "<code>.fr</code>), else <i>generic</i>: where servers are named, not where people are. <code>.io</code>, "
+        "<code>.me</code> or <code>.tv</code> are rarely about their country, and a server's members live anywhere "
+        "(docs/metrics.md).</p>",
+        "<h2>Top instances</h2>"
+        + svg.bar_chart(list(data["instances"].items()), title="Statuses per instance (the author's server)")
+        + '<p class="muted">An instance of one member names that person\'s server.</p>',
         "<h2>Top tags</h2>"
         + svg.bar_chart(list(data["tags"].items()), title="Statuses per tag")
         + _table(["tag", "statuses"], [list(item) for item in data["tags"].items()]),

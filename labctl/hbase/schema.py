@@ -31,10 +31,23 @@ PERSON_TTL_SECONDS = person_ttl_seconds(DEFAULT_KEEP_DAYS)
 # What Thrift reports for a family without TTL (HConstants.FOREVER).
 FOREVER = 2**31 - 1
 
-# Sections of the rank table; the person ones are in family `p` (with TTL), the others in `c`.
+# Sections of the rank table. The person ones (keyed by pseudonym) and the instances (a
+# server may be one person's) are in family `p`, with the TTL; the others in `c`.
 PERSON_SECTIONS = ("followers", "engagement", "engagement_rate", "mentions")
-AGGREGATE_SECTIONS = ("totals", "user_growth", "urls", "domains", "languages", "media_types", "tags", "emojis")
-TERM_SECTIONS = ("urls", "domains", "languages", "media_types", "tags", "emojis")
+EXPIRING_SECTIONS = ("instances",)
+AGGREGATE_SECTIONS = (
+    "totals", "user_growth", "urls", "domains", "languages", "media_types", "tags", "emojis",
+    "regions", "language_by_region", "media_engagement", "media_engagement_by_type",
+)  # fmt: skip
+RANK_SECTIONS = PERSON_SECTIONS + EXPIRING_SECTIONS + AGGREGATE_SECTIONS
+TERM_SECTIONS = ("urls", "domains", "languages", "media_types", "tags", "emojis", "regions")
+
+
+def rank_column(section: str) -> bytes:
+    """The cell a rank row of `section` is written in: `p:v` where the TTL applies, else `c:v`."""
+    if section not in RANK_SECTIONS:
+        raise ValueError(f"no rank section {section!r}")
+    return b"p:v" if section in PERSON_SECTIONS + EXPIRING_SECTIONS else b"c:v"
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,7 @@ class TableSpec:
 
 def _section_splits() -> tuple[bytes, ...]:
     """One region per section of the rank table."""
-    prefixes = sorted(f"{section}{keys.SEP}".encode() for section in PERSON_SECTIONS + AGGREGATE_SECTIONS)
+    prefixes = sorted(f"{section}{keys.SEP}".encode() for section in RANK_SECTIONS)
     return tuple(prefixes[1:])
 
 

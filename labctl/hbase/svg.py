@@ -106,3 +106,40 @@ def donut(parts: Sequence[tuple[str, float]], *, title: str, size: int = 220) ->
         )
         offset += length
     return _svg(size + 280, max(size, 30 + 22 * len(parts)), body, title)
+
+
+def stacked_bars(
+    rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, title: str, width: int = 720, label_width: int = 110
+) -> str:
+    """One horizontal bar per row, split into its parts' shares (each bar is 100 %), with a legend.
+
+    A part has the same colour in every bar: colours follow the order parts first appear in.
+    """
+    row, top = 24, 8
+    colours: dict[str, str] = {}
+    for _, parts in rows:
+        for name, _ in parts:
+            colours.setdefault(name, PALETTE[len(colours) % len(PALETTE)])
+    legend_top = top * 2 + row * max(len(rows), 1)
+    height = legend_top + 22 * ((len(colours) + 3) // 4) + 8
+    span = width - label_width - 20
+    body = []
+    for index, (label, parts) in enumerate(rows):
+        y = top + index * row
+        total = sum(value for _, value in parts) or 1
+        shown = label if len(label) <= 16 else label[:15] + "…"
+        body.append(f'<text x="{label_width - 6}" y="{y + 16}" text-anchor="end">{escape(shown)}</text>')
+        x = float(label_width)
+        for name, value in parts:
+            length = span * value / total
+            body.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" fill="{colours[name]}">'
+                f"<title>{escape(label)}, {escape(name)}: {_fmt(value)} ({value / total:.1%})</title></rect>"
+            )
+            x += length
+    if not rows:
+        body.append(f'<text x="{width / 2}" y="{top + 15}" text-anchor="middle">no data</text>')
+    for index, (name, colour) in enumerate(colours.items()):
+        x, y = label_width + (index % 4) * (span / 4), legend_top + 22 * (index // 4)
+        body.append(f'<rect x="{x:.1f}" y="{y}" width="12" height="12" fill="{colour}"/><text x="{x + 18:.1f}" y="{y + 10}">{escape(name)}</text>')
+    return _svg(width, height, body, title)

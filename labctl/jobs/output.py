@@ -7,7 +7,10 @@ number of part files:
     followers<TAB>alice@example.social<TAB>{"followers": ..., "following": ..., "statuses_count": ...}
     engagement<TAB>alice@example.social<TAB>{"statuses": ..., "interactions": ..., ...}
     growth<TAB>2024-05<TAB>17                  (new accounts; the cumulative count is added here)
-    url|domain|language|media_type|tag|mention|emoji<TAB>name<TAB>n
+    url|domain|language|media_type|tag|mention|emoji|instance|region<TAB>name<TAB>n
+    region_language<TAB>de/en<TAB>n            (the region, then the language: language_by_region)
+    media_engagement<TAB>with_media<TAB>{"statuses": ..., "interactions": ..., "avg_interactions": ...}
+    media_type_engagement<TAB>image<TAB>{...the same...}
     malformed<TAB>invalid-json<TAB>"<base64 of the raw line>"
 
 The HBase loader reads the YARN output with the same function, so both paths agree.
@@ -30,8 +33,19 @@ COUNTED = {
     "tag": "tags",
     "mention": "mentions",
     "emoji": "emojis",
+    "instance": "instances",
+    "region": "regions",
 }
-MAPPED = {"followers": "followers", "engagement": "engagement", "growth": "user_growth", **COUNTED}
+MAPPED = {
+    "followers": "followers",
+    "engagement": "engagement",
+    "growth": "user_growth",
+    "region_language": "language_by_region",
+    "media_engagement": "media_engagement",
+    "media_type_engagement": "media_by_type",
+    **COUNTED,
+}
+MEDIA_GROUPS = ("with_media", "without_media")
 
 
 class OutputError(ValueError):
@@ -65,6 +79,28 @@ def with_cumulative(new_per_month: dict[str, int]) -> dict[str, dict[str, int]]:
     return growth
 
 
+def no_statuses() -> dict[str, Any]:
+    return {"statuses": 0, "interactions": 0, "avg_interactions": 0.0}
+
+
+def nested_ranked(pairs: dict[str, int]) -> dict[str, dict[str, int]]:
+    """{"<outer>/<inner>": n} -> {outer: {inner: n}}: outer keys by their total, inner ones by count."""
+    split_pair = load_script("wire").split_pair
+    nested: dict[str, dict[str, int]] = {}
+    for name, n in pairs.items():
+        outer, inner = split_pair(name)
+        nested.setdefault(outer, {})[inner] = n
+    return {outer: ranked(inner) for outer, inner in ranked(nested, lambda inner: sum(inner.values())).items()}
+
+
+def media_engagement(groups: dict[str, Any], by_type: dict[str, Any]) -> dict[str, Any]:
+    """Both groups always, even without a status in one; types by statuses."""
+    return {
+        **{group: groups.get(group, no_statuses()) for group in MEDIA_GROUPS},
+        "by_type": ranked(by_type, lambda entry: entry["statuses"]),
+    }
+
+
 def metrics_from_output(lines: Iterable[bytes]) -> dict[str, Any]:
     """The metric document of the contract, from the rows of the last step (bytes lines)."""
     totals = dict.fromkeys(TOTALS, 0)
@@ -79,6 +115,8 @@ def metrics_from_output(lines: Iterable[bytes]) -> dict[str, Any]:
         seen.add((kind, name))
         if kind == "total" and name in totals and name != "malformed":
             totals[name] = value
+        elif kind == "media_engagement" and name not in MEDIA_GROUPS:
+            raise OutputError(f"unexpected media engagement group {name!r}")
         elif kind in MAPPED:
             found[MAPPED[kind]][name] = value
         else:
@@ -89,6 +127,8 @@ def metrics_from_output(lines: Iterable[bytes]) -> dict[str, Any]:
         "engagement": ranked(found["engagement"], lambda account: account["interactions"]),
         "user_growth": with_cumulative(found["user_growth"]),
         **{section: ranked(found[section]) for section in COUNTED.values()},
+        "language_by_region": nested_ranked(found["language_by_region"]),
+        "media_engagement": media_engagement(found["media_engagement"], found["media_by_type"]),
     }
 
 

@@ -25,6 +25,8 @@ LIST_QUERIES = {
     "top-tags": "tags",
     "top-mentions": "mentions",
     "top-emojis": "emojis",
+    "instances": "instances",
+    "regions": "regions",
 }
 
 
@@ -46,9 +48,24 @@ def head(entries: dict[str, Any], limit: int | None) -> dict[str, Any]:
     return dict(islice(entries.items(), limit))
 
 
-def expected_answer(document: dict[str, Any], name: str, limit: int | None, *, by: str = "interactions") -> dict[str, Any]:
-    """The answer of `query(name, limit)` for an (already pseudonymised) document."""
+def expected_answer(
+    document: dict[str, Any], name: str, limit: int | None, *, by: str = "interactions", region: str | None = None
+) -> dict[str, Any]:
+    """The answer of `query(name, limit)` (`region`: of `languages --region`) for an (already pseudonymised) document."""
     totals = document["totals"]
+    if region is not None:
+        if region not in document["regions"]:
+            return {"regions": {}, "language_by_region": {}, "language_shares": {}}
+        statuses = document["regions"][region]
+        languages = head(document["language_by_region"][region], limit)
+        return {
+            "regions": {region: statuses},
+            "language_by_region": {region: languages},
+            "language_shares": {code: count / statuses for code, count in languages.items()},
+        }
+    if name == "media-engagement":
+        media = document["media_engagement"]
+        return {"media_engagement": {**media, "by_type": head(media["by_type"], limit)}}
     if name == "totals":
         return {"totals": totals}
     if name == "user-growth":

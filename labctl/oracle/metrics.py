@@ -25,7 +25,16 @@ down in docs/metrics.md, and these readings of its own:
 - The de-duplication key is `uri` when it is a non-empty string, else `id`.
   Fields other than the three counters come from the copy with the latest
   `edited_at` (the first copy read, among equals).
-- Counters that are not integers count as 0.
+- Counters that are not integers count as 0; integer counters, sums of
+  interactions and numeric ids are held within 0..2**63-1 (docs/metrics.md,
+  "Bounds"). A numeric id is an integer or a string of the ten ASCII digits.
+- Links are read from the first 100,000 characters of `content`, by
+  Python's HTMLParser fed that text and never closed: a tag left open at the
+  end is dropped with everything after it, and the parser reads linearly.
+- An instance is what follows the last "@" of the author's handle
+  ("unknown" without one); its region is its last dot-separated label, one
+  trailing dot ignored, when that is two ASCII letters, else "generic" (a
+  name of one label included).
 - Times are compared as instants (no offset: UTC); a missing or unreadable
   `created_at` ranks lowest, as does a non-numeric id. Two observations that
   tie on both keep the larger (followers, following, statuses) counts.
@@ -148,8 +157,17 @@ def handle(acct: Any, url: Any) -> str:
     return f"{acct}@{host}".lower() if host else acct.lower()
 
 
+# The largest count the contract holds: a signed 64-bit integer's maximum.
+_CEILING = 2**63 - 1
+_CONTENT_READ = 100_000  # characters of a status's content searched for links
+
+
+def _bounded(n: int) -> int:
+    return min(max(n, 0), _CEILING)
+
+
 def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return _bounded(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _instant(value: Any) -> datetime | None:
@@ -163,15 +181,36 @@ def _instant(value: Any) -> datetime | None:
 
 
 def _numeric_id(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _bounded(value)
+    if not isinstance(value, str) or value == "" or value.strip("0123456789") != "":
         return -1
+    significant = value.lstrip("0") or "0"
+    # Compared as text first: int() refuses strings of more than 4,300 digits.
+    if len(significant) > len(str(_CEILING)):
+        return _CEILING
+    return _bounded(int(significant))
 
 
 def _month(created_at: Any) -> str | None:
     moment = _instant(created_at)
     return moment.astimezone(timezone.utc).strftime("%Y-%m") if moment else None
+
+
+def instance_of(who: str) -> str:
+    """The instance of a handle: its part after the last "@", "unknown" without one."""
+    if "@" not in who:
+        return "unknown"
+    return who.split("@")[-1] or "unknown"
+
+
+def region_of(instance: str) -> str:
+    """The two-letter top-level domain of an instance, lower-cased, or "generic"."""
+    labels = (instance[:-1] if instance.endswith(".") else instance).split(".")
+    top = labels[-1]
+    if len(labels) > 1 and len(top) == 2 and all(c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in top):
+        return top.lower()
+    return "generic"
 
 
 def _dedup_key(status: dict) -> str:
@@ -227,11 +266,15 @@ def normalize_url(href: str) -> tuple[str, str] | None:
 
 def external_links(content: Any) -> list[tuple[str, str]]:
     """(url, domain) of each external link in status HTML: <a href> not classed mention or hashtag."""
-    if not isinstance(content, str) or "<a" not in content.lower():
+    if not isinstance(content, str):
+        return []
+    content = content[:_CONTENT_READ]
+    if "<a" not in content.lower():
         return []
     parser = _Anchors()
+    # No close(): what is still open at the end (a tag without its ">") stays unread, as
+    # at the end of an HTML document. Closing would re-read the rest once per "<" in it.
     parser.feed(content)
-    parser.close()
     links = []
     for href, css in parser.anchors:
         words = css.lower().split()
@@ -385,11 +428,30 @@ def _document(tally: _Tally) -> dict[str, Any]:
     tags: Counter = Counter()
     mentions: Counter = Counter()
     emojis: Counter = Counter()
+    instances: Counter = Counter()
+    regions: Counter = Counter()
+    languages_in: dict[str, Counter] = {}
+    # [statuses, interactions] per media group and per attachment type
+    groups = {"with_media": [0, 0], "without_media": [0, 0]}
+    by_type: dict[str, list[int]] = {}
     with_media = 0
     for status in tally.statuses.values():
+        interactions = status.replies + status.reblogs + status.favourites
         statuses_by[status.author] += 1
-        interactions_by[status.author] += status.replies + status.reblogs + status.favourites
+        interactions_by[status.author] += interactions
         languages[status.language] += 1
+        instance = instance_of(status.author)
+        region = region_of(instance)
+        instances[instance] += 1
+        regions[region] += 1
+        languages_in.setdefault(region, Counter())[status.language] += 1
+        group = groups["with_media" if status.has_media else "without_media"]
+        group[0] += 1
+        group[1] += interactions
+        for kind in set(status.media_types):
+            tally_of_type = by_type.setdefault(kind, [0, 0])
+            tally_of_type[0] += 1
+            tally_of_type[1] += interactions
         media_types.update(status.media_types)
         with_media += 1 if status.has_media else 0
         urls.update(status.urls)
@@ -398,10 +460,11 @@ def _document(tally: _Tally) -> dict[str, Any]:
         mentions.update(status.mentions)
         emojis.update(status.emojis)
 
+    capped = {who: min(total, _CEILING) for who, total in interactions_by.items()}
     engagement = {}
-    for who in sorted(statuses_by, key=lambda who: (-interactions_by[who], who)):
+    for who in sorted(statuses_by, key=lambda who: (-capped[who], who)):
         n = statuses_by[who]
-        interactions = interactions_by[who]
+        interactions = capped[who]
         fans = followers[who]["followers"]
         engagement[who] = {
             "statuses": n,
@@ -436,6 +499,26 @@ def _document(tally: _Tally) -> dict[str, Any]:
         "tags": _ranked(tags),
         "mentions": _ranked(mentions),
         "emojis": _ranked(emojis),
+        "instances": _ranked(instances),
+        "regions": _ranked(regions),
+        "language_by_region": {region: _ranked(languages_in[region]) for region in _ranked(regions)},
+        "media_engagement": {
+            "with_media": _engagement_of(*groups["with_media"]),
+            "without_media": _engagement_of(*groups["without_media"]),
+            "by_type": {
+                kind: _engagement_of(*by_type[kind])
+                for kind in sorted(by_type, key=lambda kind: (-by_type[kind][0], kind))
+            },
+        },
+    }
+
+
+def _engagement_of(statuses: int, interactions: int) -> dict[str, Any]:
+    interactions = min(interactions, _CEILING)
+    return {
+        "statuses": statuses,
+        "interactions": interactions,
+        "avg_interactions": interactions / statuses if statuses else 0.0,
     }
 
 

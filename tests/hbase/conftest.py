@@ -28,9 +28,12 @@ def connection() -> FakeConnection:
 
 @pytest.fixture(scope="session")
 def generated_document() -> dict:
-    """The oracle's metric document of a small synthetic timeline (independent of the loader)."""
-    from labctl import oracle
+    """The oracle's metric document of a small synthetic timeline (independent of the loader),
+    its servers moved onto odd domains so that it has several regions."""
+    from odd_domains import rehosted_lines
 
+    from labctl import oracle
     from labctl.seedgen import GeneratorConfig, recording_lines
 
-    return oracle.compute([b"\n".join(recording_lines(GeneratorConfig(statuses=600, seed=11)))])
+    lines = b"\n".join(recording_lines(GeneratorConfig(statuses=600, seed=11)))
+    return oracle.compute([rehosted_lines(lines)])

@@ -123,5 +123,5 @@ def test_salt_is_stable_and_two_hex_characters():
 
 def test_rank_table_has_one_region_per_section():
     sections = {key.split(b"|")[0] for key in RANK.splits}
-    assert len(RANK.splits) == 11 and sorted(RANK.splits) == list(RANK.splits)
+    assert len(RANK.splits) == 16 and sorted(RANK.splits) == list(RANK.splits)  # 17 sections
     assert b"totals" in sections and b"followers" in sections

@@ -30,6 +30,14 @@ def tiny_document() -> dict:
         "tags": {"rust": 2, "python": 1},
         "mentions": {"carol@c.example": 1, "alice@a.example": 1},
         "emojis": {"blobcat": 1},
+        "instances": {"a.example": 2, "b.example.de": 1},
+        "regions": {"generic": 2, "de": 1},
+        "language_by_region": {"generic": {"en": 1, "und": 1}, "de": {"en": 1}},
+        "media_engagement": {
+            "with_media": {"statuses": 1, "interactions": 4, "avg_interactions": 4.0},
+            "without_media": {"statuses": 2, "interactions": 3, "avg_interactions": 1.5},
+            "by_type": {"image": {"statuses": 1, "interactions": 4, "avg_interactions": 4.0}},
+        },
     }
 
 
@@ -48,9 +56,10 @@ def test_handles_appear_only_in_the_reid_table(pseudonymiser):
 
 def test_rows_per_table(pseudonymiser):
     rows = loader.run_rows("r1", tiny_document(), pseudonymiser)
-    # followers 2 + engagement 2 orders x 1 + growth 2 + 6 term sections (1+1+2+1+2+1) + mentions 2 + totals 1
-    assert len(rows.rank) == 2 + 2 + 2 + 8 + 2 + 1
-    assert len(rows.terms) == 8
+    # followers 2 + engagement 2 orders x 1 + growth 2 + 7 term sections (1+1+2+1+2+1+2) + mentions 2 + totals 1
+    # + instances 2 + languages by region 3 + media engagement (the groups 1, by type 1)
+    assert len(rows.rank) == 2 + 2 + 2 + 10 + 2 + 1 + 2 + 3 + 2
+    assert len(rows.terms) == 10
     accounts = {keys.decode(key).rsplit("|", 1)[1]: data for key, data in rows.accounts}
     alice = accounts[pseudonymiser.pseudonym("alice@a.example")]
     assert set(alice) == {b"p:followers", b"p:engagement", b"p:mentions"}
@@ -59,14 +68,31 @@ def test_rows_per_table(pseudonymiser):
     assert rows.skipped == []
 
 
+def test_rows_of_instances_regions_and_media_engagement(pseudonymiser):
+    ranked = {keys.decode(key): data for key, data in loader.run_rows("r1", tiny_document(), pseudonymiser).rank}
+    # An instance can be one person's server: its rows expire with the per-person data.
+    assert ranked[f"instances|r1|{keys.desc_int(2)}a.example"] == {b"p:v": b"2"}
+    assert ranked[f"regions|r1|{keys.desc_int(1)}de"] == {b"c:v": b"1"}
+    assert ranked[f"language_by_region|r1|generic|{keys.desc_int(1)}und"] == {b"c:v": b"1"}
+    groups = json.loads(ranked["media_engagement|r1|"][b"c:v"])
+    assert groups == {key: tiny_document()["media_engagement"][key] for key in ("with_media", "without_media")}
+    image = json.loads(ranked[f"media_engagement_by_type|r1|{keys.desc_int(1)}image"][b"c:v"])
+    assert image == {"statuses": 1, "interactions": 4, "avg_interactions": 4.0}
+
+
 def test_entries_that_cannot_be_keyed_are_skipped_and_listed(pseudonymiser):
     document = tiny_document()
     document["urls"]["https://long.example/" + "a" * keys.MAX_KEY_BYTES] = 1
     document["tags"]["broken"] = "three"
     document["followers"]["dave@d.example"] = {"following": 1}
+    document["language_by_region"]["x|y"] = {"en": 1}  # a region is a key field: no separator in it
+    document["media_engagement"]["by_type"]["video"] = {"interactions": 1}
     rows = loader.run_rows("r1", document, pseudonymiser)
     skipped = {(section, entity[:25]): reason for section, entity, reason in rows.skipped}
-    assert set(skipped) == {("urls", "https://long.example/aaaa"), ("tags", "broken"), ("followers", "dave@d.example")}
+    assert set(skipped) == {
+        ("urls", "https://long.example/aaaa"), ("tags", "broken"), ("followers", "dave@d.example"),
+        ("language_by_region", "x|y|en"), ("media_engagement_by_type", "video"),
+    }  # fmt: skip
     assert "longer than" in skipped[("urls", "https://long.example/aaaa")]
     # Nothing half-written: the skipped tag has neither its rank row nor its lookup row.
     assert not any(b"broken" in key for key, _ in rows.rank + rows.terms)
@@ -75,7 +101,13 @@ def test_entries_that_cannot_be_keyed_are_skipped_and_listed(pseudonymiser):
 
 @pytest.mark.parametrize(
     ("document", "message"),
-    [([], "must be a JSON object"), ({"totals": {}}, "has no followers"), ({**tiny_document(), "tags": []}, "tags")],
+    [
+        ([], "must be a JSON object"),
+        ({"totals": {}}, "has no followers"),
+        ({**tiny_document(), "tags": []}, "tags"),
+        ({**tiny_document(), "media_engagement": {"with_media": {}, "by_type": {}}}, "media_engagement.without_media"),
+        ({**tiny_document(), "language_by_region": {"de": 3}}, "language_by_region.de"),
+    ],
 )
 def test_a_document_that_is_not_the_contract_is_refused_before_any_write(document, message, pseudonymiser):
     connection = FakeConnection()
@@ -136,7 +168,7 @@ def test_runs_keep_their_own_rows(connection, pseudonymiser):
 def test_load_stats_are_json_serialisable(connection, pseudonymiser):
     stats = loader.load_run(connection, "r1", tiny_document(), pseudonymiser)
     encoded = json.loads(json.dumps(stats.as_dict()))
-    assert encoded["rows"] == {"rank": 17, "accounts": 3, "terms": 8, "reid": 3}
+    assert encoded["rows"] == {"rank": 26, "accounts": 3, "terms": 10, "reid": 3}
     assert encoded["batch_size"] == loader.DEFAULT_BATCH_SIZE and encoded["rows_per_second"] > 0
 
 

@@ -135,3 +135,57 @@ def test_reveal_is_refused_to_whoever_the_hook_refuses(loaded):
     answer = queries.query(loaded, "top-users", 3)
     with pytest.raises(reidentify.RevealRefused):
         reidentify.reveal(loaded, answer, allowed=lambda: False)
+
+
+@pytest.mark.parametrize("limit", [None, 3, 1])
+def test_the_languages_of_each_region_equal_the_oracle(loaded, pseudonymiser, generated_document, limit):
+    expected_document = pseudonymised(generated_document, pseudonymiser)
+    assert len(generated_document["regions"]) > 3  # the document has regions worth the name
+    for region in generated_document["regions"]:
+        meter = queries.ScanMeter()
+        answer = queries.query(loaded, "languages", limit, region=region.upper(), meter=meter)
+        expected = expected_answer(expected_document, "languages", limit, region=region)
+        assert answer == expected
+        assert list(answer["language_by_region"][region]) == list(expected["language_by_region"][region])
+        (scan,) = meter.scans  # its top-N: one scan of N rows, and one get for the region's statuses
+        assert scan.rows == len(answer["language_by_region"][region]) and scan.limit == limit and meter.gets == 1
+
+
+def test_a_region_without_statuses_has_empty_sections(loaded, pseudonymiser, generated_document):
+    assert "zz" not in generated_document["regions"]
+    expected = expected_answer(pseudonymised(generated_document, pseudonymiser), "languages", 10, region="zz")
+    assert queries.query(loaded, "languages", 10, region="zz") == expected == {"regions": {}, "language_by_region": {}, "language_shares": {}}
+
+
+@pytest.mark.parametrize("region", ["deu", "d", "1a", "gé", "de|x", "", "generics"])
+def test_a_region_is_two_letters_or_generic(loaded, region):
+    with pytest.raises(queries.QueryError, match="no such region"):
+        queries.query(loaded, "languages", region=region)
+
+
+def test_a_region_applies_to_languages_only(loaded):
+    with pytest.raises(queries.QueryError, match="languages query only"):
+        queries.query(loaded, "top-tags", region="de")
+
+
+def test_media_engagement_is_one_get_and_a_scan_of_the_limit(loaded, generated_document):
+    meter = queries.ScanMeter()
+    answer = queries.query(loaded, "media-engagement", 2, meter=meter)
+    media = generated_document["media_engagement"]
+    assert answer == {"media_engagement": {**media, "by_type": dict(list(media["by_type"].items())[:2])}}
+    (scan,) = meter.scans
+    assert scan.rows == 2 and meter.gets == 1
+
+
+def test_one_region_is_one_get_and_case_folded(loaded, generated_document):
+    region, count = next(iter(generated_document["regions"].items()))
+    meter = queries.ScanMeter()
+    assert queries.lookup(loaded, "region", region.upper(), meter=meter) == {"regions": {region: count}}
+    assert meter.gets == 1 and meter.scans == []
+
+
+def test_instances_expire_with_the_per_person_data(loaded, generated_document):
+    """An instance may be one person's server: its rank rows are in the family with the TTL."""
+    instance = next(iter(generated_document["instances"]))
+    rows = [data for key, data in loaded.table(RANK.full_name()).data.items() if key.startswith(b"instances|") and key.endswith(instance.encode())]
+    assert rows and all(set(data) == {b"p:v"} for data in rows)

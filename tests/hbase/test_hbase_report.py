@@ -17,9 +17,15 @@ def test_gather_reads_the_published_run_and_render_shows_every_part(connection, 
     assert data["languages"] == generated_document["languages"]
     assert len(data["tags"]) == report.CHART_TOP
     page = report.render(data, generated_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
-    for heading in ("Languages", "Account growth", "Media", "Top tags", "Top domains", "Most engaged accounts"):
+    headings = ("Languages", "Account growth", "Media", "Media engagement", "Regions", "Top instances", "Top tags",
+                "Top domains", "Most engaged accounts")  # fmt: skip
+    for heading in headings:
         assert f"<h2>{heading}</h2>" in page
-    assert page.count("<svg") == 6
+    assert page.count("<svg") == 10
+    assert data["regions"] == generated_document["regions"]
+    assert data["language_by_region"] == dict(list(generated_document["language_by_region"].items())[: report.MIX_REGIONS])
+    assert data["media_engagement"] == generated_document["media_engagement"]
+    assert data["instances"] == dict(list(generated_document["instances"].items())[: report.CHART_TOP])
     top_tag = next(iter(generated_document["tags"]))
     assert top_tag in page
     assert not any(handle in page for handle in generated_document["followers"])  # pseudonyms only
@@ -49,6 +55,14 @@ def sample(**changes) -> dict:
         "engagement_by_rate": {},
         "mentions": {},
         "emojis": {},
+        "instances": {"a.example.de": 3},
+        "regions": {"de": 3, "generic": 1},
+        "language_by_region": {"de": {"de": 2, "en": 1}, "generic": {"en": 1}},
+        "media_engagement": {
+            "with_media": {"statuses": 1, "interactions": 5, "avg_interactions": 5.0},
+            "without_media": {"statuses": 3, "interactions": 3, "avg_interactions": 1.0},
+            "by_type": {"image": {"statuses": 1, "interactions": 5, "avg_interactions": 5.0}},
+        },
     }
     return {**data, **changes}
 
@@ -66,6 +80,8 @@ def test_every_chart_is_well_formed_svg():
         svg.growth_chart([], title="none"),
         svg.donut([("with", 1), ("without", 3)], title="d"),
         svg.donut([("with", 0), ("without", 0)], title="zero"),
+        svg.stacked_bars([("de", [("de", 2), ("<en>", 1)]), ("fr", [("fr", 0)])], title="s"),
+        svg.stacked_bars([], title="none"),
     ]
     for chart in charts:
         ElementTree.fromstring(chart)
@@ -76,3 +92,19 @@ def test_language_bars_show_shares_and_group_the_rest():
     bars = report.language_bars(languages, sum(languages.values()))
     assert len(bars) == report.LANGUAGE_BARS + 1 and bars[-1][0] == "3 others"
     assert abs(sum(share for _, share in bars) - 100) < 1e-9
+
+
+def test_the_language_mix_keeps_the_most_used_languages_and_groups_the_rest():
+    assert report.MIX_LANGUAGES == 6
+    by_region = {"de": {"de": 50, "en": 30, "tr": 5, "pl": 4}, "fr": {"fr": 40, "en": 10, "br": 3, "oc": 2, "eo": 1}}
+    # Over both regions: de 50, en 40, fr 40, tr 5, pl 4, br 3 are kept; oc and eo are others.
+    assert report.language_mix(by_region) == [
+        ("de", [("de", 50), ("en", 30), ("fr", 0), ("tr", 5), ("pl", 4), ("br", 0)]),
+        ("fr", [("de", 0), ("en", 10), ("fr", 40), ("tr", 0), ("pl", 0), ("br", 3), ("others", 3)]),
+    ]
+
+
+def test_media_engagement_is_charted_with_each_group_size():
+    page = report.render(sample())
+    assert "with media (1)" in page and "without media (3)" in page and "image (1)" in page
+    assert "where servers are named, not where people are" in page

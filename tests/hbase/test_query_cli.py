@@ -27,12 +27,41 @@ def invoke(*args: str):
     return runner.invoke(query_command.app, list(args), terminal_width=200)
 
 
-@pytest.mark.parametrize("name", ["top-tags", "engagement", "languages", "media", "user-growth", "totals", "top-mentions"])
+@pytest.mark.parametrize(
+    "name",
+    ["top-tags", "engagement", "languages", "media", "user-growth", "totals", "top-mentions", "instances", "regions", "media-engagement"],
+)
 def test_json_is_the_contracts_part(lab, pseudonymiser, generated_document, name):
     result = invoke("query", name, "--json", "--limit", "7")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == expected_answer(pseudonymised(generated_document, pseudonymiser), name, 7)
     assert lab.closed
+
+
+def test_languages_of_a_region(lab, pseudonymiser, generated_document):
+    region = list(generated_document["regions"])[1]
+    result = invoke("query", "languages", "--region", region.upper(), "--json", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    expected = expected_answer(pseudonymised(generated_document, pseudonymiser), "languages", 2, region=region)
+    assert json.loads(result.stdout) == expected
+    table = invoke("query", "languages", "--region", region)
+    assert table.exit_code == 0, table.output
+    assert f"Languages of region {region} ({generated_document['regions'][region]:,} statuses)" in " ".join(table.stdout.split())
+    top = next(iter(generated_document["language_by_region"][region]))
+    assert any(line.split("│")[1].strip() == top for line in table.stdout.splitlines() if line.count("│") > 2)
+
+
+def test_media_engagement_and_regions_as_tables(lab, generated_document):
+    media = invoke("query", "media-engagement")
+    assert media.exit_code == 0, media.output
+    with_media = generated_document["media_engagement"]["with_media"]
+    rows = [" ".join(line.replace("│", " ").split()) for line in media.stdout.splitlines()]
+    assert f"with media {with_media['statuses']:,} {with_media['interactions']:,} {with_media['avg_interactions']:.4g}" in rows
+    assert "Media engagement by attachment type" in media.stdout
+    regions = invoke("query", "regions", "--limit", "2")
+    shown = [" ".join(line.replace("│", " ").split()) for line in regions.stdout.splitlines()]
+    top_two = [f"{region} {count:,}" for region, count in list(generated_document["regions"].items())[:2]]
+    assert [row for row in shown if row.split(" ")[0] in generated_document["regions"]] == top_two
 
 
 def test_limit_zero_lists_everything(lab, generated_document):
@@ -78,6 +107,9 @@ def test_reveal_is_refused_when_not_allowed(lab, monkeypatch):
         (["query", "user", "nobody@nowhere.example"], "has no user"),
         (["query", "tag", "no-such-tag"], "has no tag"),
         (["query", "totals", "--run", "bad run"], "invalid run id"),
+        (["query", "top-tags", "--region", "de"], "--region applies to the languages query only"),
+        (["query", "languages", "--region", "deu"], "no such region"),
+        (["query", "languages", "--region", "zz"], "has no statuses in region 'zz'"),
     ],
 )
 def test_bad_requests_fail_with_a_clear_message(lab, args, message):

@@ -64,3 +64,21 @@ def test_json_stays_valid_utf8_with_a_lone_surrogate():
     text.encode("utf-8")
     assert json.loads(text) == doc
     assert jobs_command.dumps({"tags": {"é": 1}}) == '{"tags": {"é": 1}}'
+
+
+def test_tables_show_instances_regions_and_media_engagement(tmp_path):
+    from status_factory import account
+
+    source = tmp_path / "statuses.jsonl"
+    german = account("ann@toot.example.de")
+    write_statuses(source, [
+        status("1", by=german, language="de", favourites_count=3, media_attachments=[{"type": "image"}]),
+        status("2", by=german, language="de"),
+        status("3", language="en"),
+    ])
+    result = runner.invoke(jobs_command.app, ["run-local", "-i", str(source), "--workers", "1"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    rows = [" ".join(row.replace("│", " ").split()) for row in result.stdout.splitlines()]
+    assert "toot.example.de 2" in rows and "example.social 1" in rows
+    assert "de 2 de 2" in rows and "generic 1 en 1" in rows  # region, statuses, its languages
+    assert "with media 1 3 3" in rows and "without media 2 0 0" in rows and "image 1 3 3" in rows

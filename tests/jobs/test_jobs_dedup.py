@@ -138,7 +138,7 @@ def test_map_task_keeps_one_observation_per_author():
 def test_reducer_emits_contributions_of_a_distinct_original():
     counters = Counter()
     value = copy(
-        author="a@x", favourites=2, reblogs=1, replies=4, language="fr", media_types=["image", "video", "image"],
+        author="a@toot.x.fr", favourites=2, reblogs=1, replies=4, language="fr", media_types=["image", "video", "image"],
         tags=["t"], mentions=["m@y"], emojis=["e"], urls=["https://s.example/1", "https://s.example:81/2"],
     )
     rows = list(dedup.reducer(("status", "u"), iter([dedup.encode(value), dedup.encode(value)]), counters))
@@ -154,7 +154,13 @@ def test_reducer_emits_contributions_of_a_distinct_original():
         (("url", "https://s.example/1"), 1),
         (("url", "https://s.example:81/2"), 1),
         (("domain", "s.example"), 1),  # two links, one domain: one status
-        (("account", "a@x"), [None, 1, 7]),
+        (("account", "a@toot.x.fr"), [None, 1, 7]),
+        (("instance", "toot.x.fr"), 1),
+        (("region", "fr"), 1),
+        (("region_language", "fr/fr"), 1),
+        (("media_engagement", "with_media"), [1, 7]),
+        (("media_type_engagement", "image"), [1, 7]),  # two images, one status
+        (("media_type_engagement", "video"), [1, 7]),
     ])
     assert counters == Counter({("Mastodon", "statuses"): 1})
 

@@ -31,6 +31,7 @@ def test_document_shape_and_orders():
     assert list(doc) == [
         "totals", "followers", "engagement", "user_growth",
         "urls", "domains", "languages", "media_types", "tags", "mentions", "emojis",
+        "instances", "regions", "language_by_region", "media_engagement",
     ]
     assert doc["totals"] == {"statuses": 4, "boosts": 0, "accounts": 0, "statuses_with_media": 0, "malformed": 2}
     assert list(doc["tags"].items()) == [("c", 5), ("a", 2), ("b", 2)]

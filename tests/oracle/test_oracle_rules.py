@@ -142,7 +142,7 @@ def test_instants_are_compared_as_times_not_as_text():
 
 
 def test_engagement_divides_by_statuses_and_by_followers_at_least_one():
-    people = {"ann": 3, "bo": 0, "cy": -1}  # -1: the instance hides the count
+    people = {"ann": 3, "bo": 0, "cy": -1}  # -1: a server hiding the count; negative counts are 0
     records = []
     for name, followers in people.items():
         author = account(name, followers_count=followers)
@@ -152,7 +152,7 @@ def test_engagement_divides_by_statuses_and_by_followers_at_least_one():
         "statuses": 2, "interactions": 9, "followers": 3, "avg_interactions": 4.5, "engagement_rate": 1.5,
     }  # fmt: skip
     assert result["engagement"]["bo@town.example"]["engagement_rate"] == 4.5  # 9 / (2 * max(0, 1))
-    assert result["engagement"]["cy@town.example"]["followers"] == -1
+    assert result["engagement"]["cy@town.example"]["followers"] == 0
     assert result["engagement"]["cy@town.example"]["engagement_rate"] == 4.5
     assert isinstance(result["engagement"]["ann@town.example"]["avg_interactions"], float)
 
@@ -363,8 +363,11 @@ def test_the_document_has_exactly_the_contracts_keys():
     assert list(result) == [
         "totals", "followers", "engagement", "user_growth", "urls", "domains",
         "languages", "media_types", "tags", "mentions", "emojis",
+        "instances", "regions", "language_by_region", "media_engagement",
     ]  # fmt: skip
     assert list(result["totals"]) == ["statuses", "boosts", "accounts", "statuses_with_media", "malformed"]
+    assert list(result["media_engagement"]) == ["with_media", "without_media", "by_type"]
+    assert list(result["media_engagement"]["with_media"]) == ["statuses", "interactions", "avg_interactions"]
 
 
 def test_the_oracle_imports_only_the_standard_library():
