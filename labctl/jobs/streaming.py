@@ -88,6 +88,8 @@ def streaming_argv(
         "stream.num.map.output.key.fields": str(step.key_fields),
         "stream.num.reduce.output.key.fields": str(step.key_fields),
         "mapreduce.job.ubertask.enable": "true" if uber else "false",
+        # The client asks whether the job is done every 5 s by default: up to 5 s lost per step.
+        "mapreduce.client.completion.pollinterval": "500",
     }
     if split_bytes is not None:
         if split_bytes <= 0:
