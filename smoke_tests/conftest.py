@@ -68,7 +68,9 @@ def lab_stack(manifest: Manifest):
     if missing:
         lab.build(manifest, only=missing, ca_bundle=images.default_ca_bundle(), no_cache=False)
     ensure_secrets(manifest)
-    stack = DockerCompose(context=str(STACK_DIR), compose_file_name="docker-compose.yml", env_file="lab.env", wait=True, build=False, keep_volumes=False, pull=False)
+    # wait=False: compose's own wait reads the containers' health checks, which run once a
+    # minute; lab.wait_healthy probes every service's endpoint each second instead.
+    stack = DockerCompose(context=str(STACK_DIR), compose_file_name="docker-compose.yml", env_file="lab.env", wait=False, build=False, keep_volumes=False, pull=False)
     stack.start()
     try:
         lab.wait_healthy(manifest, workers=1, timeout=900)

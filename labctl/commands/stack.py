@@ -68,7 +68,8 @@ def _print_status(containers: list[dict], checks: list, layers: dict[str, dict])
     for column in ("service", "container", "state", "health"):
         table.add_column(column)
     for row in containers:
-        colour = "green" if row["health"] in ("healthy", "-") and row["state"] == "running" else "red"
+        # Docker runs the containers' own checks once a minute: "starting" is not a fault.
+        colour = "red" if row["state"] != "running" or row["health"] == "unhealthy" else "yellow" if row["health"] == "starting" else "green"
         table.add_row(row["service"], row["container"], f"[{colour}]{row['state']}[/]", row["health"])
     out.print(table if containers else "[yellow]The lab is not running.[/] Start it with `labctl up`.")
     if not containers:

@@ -140,6 +140,16 @@ def airflow(manifest: Manifest, workers: int) -> str:
     return "scheduler, dag processor, triggerer healthy; no DAG import errors"
 
 
+def replay(manifest: Manifest, workers: int) -> str:
+    title = _json(manifest, "MASTODON_REPLAY_PORT", "/api/v1/instance").get("title")
+    return f"serves the recording ({title})"
+
+
+def alert_sink(manifest: Manifest, workers: int) -> str:
+    _json(manifest, "ALERT_SINK_PORT", "/health")
+    return "takes alerts"
+
+
 class DagImportError(Exception):
     """Not a matter of waiting: a DAG that does not import fails `up` at once."""
 
@@ -152,4 +162,6 @@ CHECKS = (
     Check("HBase", "hbase-master", hbase, "the master needs ZooKeeper and HDFS; region servers register with it"),
     Check("HBase Thrift", "hbase-thrift", thrift, "happybase speaks Thrift v1 (buffered, binary) on the published Thrift port"),
     Check("Airflow", "airflow-apiserver", airflow, "see `labctl logs airflow-scheduler` and `labctl logs airflow-dag-processor`"),
+    Check("Mastodon replay", "mastodon-replay", replay, "see `labctl logs mastodon-replay` and `labctl replay show`"),
+    Check("Alert sink", "alert-sink", alert_sink, "see `labctl logs alert-sink`"),
 )

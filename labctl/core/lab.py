@@ -62,7 +62,7 @@ def _table(results: dict[str, tuple[str, str]]) -> Table:
     return table
 
 
-def wait_healthy(manifest: Manifest, workers: int, timeout: float, poll: float = 3.0) -> list[CheckResult]:
+def wait_healthy(manifest: Manifest, workers: int, timeout: float, poll: float = 1.0) -> list[CheckResult]:
     """Poll every check until all pass; on timeout name the failing check, its log, a hint."""
     deadline = time.monotonic() + timeout
     state = {check.name: ("waiting", "") for check in CHECKS}
@@ -197,18 +197,19 @@ def replicate_everywhere(manifest: Manifest, datanodes: int, timeout: float, pol
 
 def recreate(manifest: Manifest, service: str, overrides: dict[str, str], timeout: float = 120) -> None:
     """Recreate one service with some manifest values overridden, leaving the rest of the
-    lab running, and wait for its health check."""
+    lab running, and wait until its own checks pass."""
     dc.compose(manifest, "up", "--detach", "--no-deps", "--force-recreate", service, overrides=overrides, timeout=timeout)
-    engine = eng.client()
+    checks = [check for check in CHECKS if check.service == service]
     deadline = time.monotonic() + timeout
-    while True:
-        container = eng.service_container(engine, service)
-        health = (container.attrs.get("State", {}).get("Health") or {}).get("Status")
-        if health == "healthy":
-            return
-        if time.monotonic() > deadline:
-            raise LabError(f"{service} is {health or container.status} {timeout:.0f} s after its restart", details=service_log_tail(manifest, service, 40))
-        time.sleep(1)
+    for check in checks:
+        while True:
+            try:
+                check.probe(manifest, running_workers(manifest))
+                break
+            except NotReady as exc:
+                if time.monotonic() > deadline:
+                    raise LabError(f"{service} is not working {timeout:.0f} s after its restart: {exc}", details=service_log_tail(manifest, service, 40)) from exc
+                time.sleep(1)
 
 
 def build(manifest: Manifest, *, only: list[str] | None, ca_bundle, no_cache: bool) -> list[str]:
