@@ -1,4 +1,7 @@
-"""One-line summary of JUnit XML reports: `python -m labctl.core.junit a.xml b.xml`."""
+"""Summary of JUnit XML reports: `python -m labctl.core.junit a.xml b.xml`.
+
+The seconds each test file took (setup and teardown included, in the order they ran),
+so a run that got slower shows where; then one line of totals."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ def summarise(paths: list[Path]) -> dict[str, int]:
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for path in paths:
         if not path.exists():
-            totals["errors"] += 1  # a layer that produced no report did not pass
+            totals["tests"] += 1  # a layer that produced no report did not pass
+            totals["errors"] += 1
             continue
         root = ET.parse(path).getroot()
         suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
@@ -21,7 +25,25 @@ def summarise(paths: list[Path]) -> dict[str, int]:
     return totals
 
 
+def seconds_per_file(path: Path) -> dict[str, float]:
+    """File (from each test case's class name, `smoke_tests.test_x.TestY` -> test_x.py) -> seconds."""
+    per_file: dict[str, float] = {}
+    if not path.exists():
+        return per_file
+    for case in ET.parse(path).getroot().iter("testcase"):
+        module = next((part for part in case.get("classname", "").split(".") if part.startswith("test_")), case.get("classname", "?"))
+        name = f"{module}.py" if module.startswith("test_") else module
+        per_file[name] = per_file.get(name, 0.0) + float(case.get("time", 0) or 0)
+    return per_file
+
+
 def main(argv: list[str]) -> int:
+    for arg in argv:
+        per_file = seconds_per_file(Path(arg))
+        if per_file:
+            print(f"{arg}: {sum(per_file.values()):.0f} s")
+            for name, seconds in per_file.items():
+                print(f"  {seconds:8.1f} s  {name}")
     totals = summarise([Path(arg) for arg in argv])
     failed = totals["failures"] + totals["errors"]
     passed = totals["tests"] - failed - totals["skipped"]
