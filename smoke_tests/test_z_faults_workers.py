@@ -2,8 +2,10 @@
 NodeManager while the pipeline's YARN jobs run still ends in a successful DAG run whose
 every query equals the oracle over the raw zone.
 
-It reshapes the lab (two workers, then back to the count it found), so it runs after the
-other tests and before the restart test, which restarts the lab anyway.
+It reshapes the lab to two workers, so it runs after the other tests. Going back to one
+worker is a whole restart (`labctl up` with fewer workers copies every block to each
+DataNode, then restarts the lab): test_z_restart_survival.py, next, makes that restart its
+own and checks what survives it. Run alone, this file goes back to the count it found.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _under_replicated() -> int:
     return count
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_workers(lab_stack):
     before = lab.running_workers(lab_stack)
     lab.up(lab_stack, workers=2, timeout=900)
@@ -62,9 +64,11 @@ def two_workers(lab_stack):
     runs.wait_idle(api)
     runs.unpause(api)  # a paused DAG's runs never start
     yield api
-    # The user's path back: blocks written while a DataNode was stopped may have their one
-    # replica on the DataNode that goes; `up` copies every block everywhere first.
-    lab.up(lab_stack, workers=before, timeout=900)
+    # The user's path back, unless the restart test took it already: blocks written while a
+    # DataNode was stopped may have their one replica on the DataNode that goes; `up`
+    # copies every block everywhere first.
+    if lab.running_workers(lab_stack) != before:
+        lab.up(lab_stack, workers=before, timeout=900)
 
 
 def _busy_nodemanager(manifest, timeout: float = 600) -> tuple[str, int]:
