@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from labctl.seedgen.ids import parse_instant
 from labctl.seedgen.world import RECORDED_INSTANCES
 
 # Newest status of a recording unless told otherwise: fixed, so output never depends on the clock.
@@ -65,7 +66,7 @@ class GeneratorConfig:
         for name in ("boost_ratio", "reply_ratio", "local_ratio"):
             if not 0.0 <= getattr(self, name) <= 0.9:
                 problems.append(f"{name} must be between 0 and 0.9 (got {getattr(self, name)})")
-        if not 0 < self.days <= 3650 or self.days * 86_400_000 / self.statuses < 10:
+        if not 0 < self.days <= 3650 or self.days * 86_400_000 / max(self.statuses, 1) < 10:
             problems.append(f"days must be above 0, at most 3650, and leave 10 ms per status (got {self.days})")
         languages = self.languages
         if languages is not None and (not languages or any(w < 0 for w in languages.values()) or sum(languages.values()) <= 0):
@@ -75,6 +76,10 @@ class GeneratorConfig:
         for instance in self.recorded:
             if "." not in instance or instance != instance.lower() or "/" in instance:
                 problems.append(f"instance must be a lower-case host name (got {instance!r})")
+        try:
+            parse_instant(self.end)
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
 

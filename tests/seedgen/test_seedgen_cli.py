@@ -8,13 +8,27 @@ import json
 from typer.testing import CliRunner
 
 from labctl.commands.data import app
+from labctl.seedgen import RECORDED_INSTANCES
 
 runner = CliRunner()
 
 
-def test_generate_writes_the_file_and_prints_a_summary(tmp_path):
+def test_generate_writes_one_file_per_recorded_instance_and_prints_a_summary(tmp_path):
+    out = tmp_path / "set"
+    result = runner.invoke(app, ["generate", "--statuses", "250", "--seed", "9", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.jsonl.gz" for i in RECORDED_INSTANCES)
+    lines = {p.name: gzip.decompress(p.read_bytes()).count(b"\n") for p in out.iterdir()}
+    assert sum(lines.values()) == summary["lines"] >= 250  # a status some instances share is in each
+    assert {f["instance"]: f["lines"] for f in summary["files"]} == {n.removesuffix(".jsonl.gz"): c for n, c in lines.items()}
+    result = runner.invoke(app, ["generate", "--statuses", "250", "--seed", "9", "--out", str(tmp_path / "x.jsonl.gz")])
+    assert result.exit_code == 1 and "must be a directory" in " ".join(result.output.split())
+
+
+def test_one_instance_makes_one_file(tmp_path):
     out = tmp_path / "set.jsonl.gz"
-    result = runner.invoke(app, ["generate", "--statuses", "250", "--seed", "9", "--out", str(out)])
+    result = runner.invoke(app, ["generate", "--statuses", "250", "--seed", "9", "--out", str(out), "--instance", "one.test"])
     assert result.exit_code == 0, result.output
     assert "distinct statuses" in result.output and "set.jsonl.gz" in result.output
     assert len(gzip.decompress(out.read_bytes()).split(b"\n")) == 251  # 250 lines and the final newline
@@ -50,6 +64,6 @@ def test_bad_options_fail_with_a_message_naming_them(tmp_path):
         result = runner.invoke(app, ["generate", "--statuses", "20", "--out", str(tmp_path / "x.jsonl"), *extra])
         assert result.exit_code == 1, extra
         assert message in " ".join(result.output.split()), (extra, result.output)
-    result = runner.invoke(app, ["generate", "--statuses", "20", "--out", str(tmp_path / "x.csv")])
+    result = runner.invoke(app, ["generate", "--statuses", "20", "--out", str(tmp_path / "x.csv"), "--instance", "a.test"])
     assert result.exit_code == 1 and "cannot tell the format" in result.output
     assert not list(tmp_path.iterdir())
