@@ -4,12 +4,20 @@
 Collect Mastodon statuses into the HDFS data lake, compute the analysis metrics
 with Hadoop Streaming on YARN, load them into HBase, check them, publish them.
 
-check_lab → collect → run_jobs → quarantine → load_hbase → quality → publish → retention
+check_lab → feeds → collect (one mapped task per feed) → run_jobs → quarantine →
+load_hbase → quality → publish → retention; and feeds_failed, which fails the run
+when a feed failed for good.
 
-- **collect** reads the recording through the lab's replay server (`recorded`),
-  files already on the edge node (`file`), or a live instance (`live`, token in
-  the Airflow Connection `mastodon_default`, field *password*).
-- **run_jobs** reads the *whole* raw zone within retention, so a run that
+- **feeds** lists what this run collects: the Airflow Variable `pipeline_feeds`
+  (`labctl feeds list|add|remove`; unset: the lab's three recorded instances), or
+  the one feed a manual run's parameters name.
+- **collect** is mapped over the feeds (`.expand()`): each feed is a task of its
+  own, with its own checkpoint, retries and alert. A feed is a recorded instance
+  of the lab's replay server, a live instance (token in the Airflow Connection
+  `mastodon_default`, field *password*), or files on the edge node (`file`).
+- **run_jobs** waits for every feed to be done and runs if at least one landed
+  (`all_done_min_one_success`): a feed that fails for good does not hold back the
+  others' data. It reads the *whole* raw zone within retention, so a run that
   collected nothing new publishes the same answers as the one before.
 - Every write is keyed by the run id (from the run's data interval): clearing a
   run and running it again replaces its files and rows.
@@ -24,6 +32,7 @@ import os
 from datetime import timedelta
 
 from airflow.sdk import Param, Variable, dag, get_current_context, task
+from airflow.task.trigger_rule import TriggerRule
 
 from labctl.alerts.notifier import LabWebhookNotifier
 
@@ -61,12 +70,7 @@ def _maybe_fail(task_id: str) -> None:
         raise AirflowFailException(f"{task_id} failed on purpose (param fail_task)")
 
 
-DEFAULTS = {"source": "recorded", "instance": "", "timeline": "public"}
-
-
-def _param(name: str):
-    value = get_current_context()["params"].get(name)
-    return value if value not in (None, "") else Variable.get(f"pipeline_{name}", default=DEFAULTS[name])
+FEEDS_VARIABLE = "pipeline_feeds"  # labctl/pipeline/feeds.py VARIABLE
 
 
 def _run_id() -> str:
@@ -91,16 +95,17 @@ def _run_id() -> str:
         "on_failure_callback": LabWebhookNotifier(),
     },
     params={
-        # Empty means "the Airflow Variable pipeline_<name>, else the lab's default":
-        # Variables are read when the task runs, never while the DAG file is parsed.
+        # Empty source: the declared feeds (Variable pipeline_feeds, read when the run starts,
+        # never while the DAG file is parsed). A source: this run collects that one feed.
         "source": Param(
             None,
             type=["null", "string"],
             enum=[None, "recorded", "file", "live"],
             title="Source",
-            description="recorded: the lab's replay server; file: files on the edge node; live: an instance.",
+            description="Empty: the declared feeds (Variable pipeline_feeds). Or one feed for this run: recorded "
+            "(the lab's replay server), file (files on the edge node), live (an instance).",
         ),
-        "instance": Param(None, type=["null", "string"], title="Instance URL (live)"),
+        "instance": Param(None, type=["null", "string"], title="Instance", description="live: its URL; recorded: a domain the replay server serves (empty: its default)"),
         "timeline": Param(None, type=["null", "string"], title="Timeline", description="public, local or tag:NAME"),
         "limit": Param(None, type=["null", "integer"], minimum=1, title="At most this many statuses"),
         "files": Param([], type="array", title="Files on the edge node (source=file)"),
@@ -117,30 +122,47 @@ def mastodon_pipeline():
         _maybe_fail("check_lab")
         return check_cluster()
 
-    @task(execution_timeout=timedelta(minutes=30), **CLUSTER_TASK)
-    def collect() -> dict:
+    @task(**CLUSTER_TASK)
+    def feeds() -> list[dict]:
         from labctl.pipeline import steps
 
+        # Read when the run starts, never while the DAG file is parsed.
+        return steps.run_feeds(get_current_context()["params"], Variable.get(FEEDS_VARIABLE, default=None))
+
+    # One task per feed, named after it in the UI; a failing feed is retried and alerted on alone.
+    @task(execution_timeout=timedelta(minutes=30), map_index_template="{{ feed_label }}", **CLUSTER_TASK)
+    def collect(feed: dict) -> dict:
+        from labctl.pipeline import steps
+
+        context = get_current_context()
+        context["feed_label"] = f"{feed['instance'] or feed['source']} {feed['timeline']}"
         _maybe_fail("collect")
-        params = get_current_context()["params"]
-        source = _param("source")
+        params = context["params"]
         token = None
-        if source == "live":
+        if feed["source"] == "live":
             from airflow.sdk import BaseHook
 
             token = BaseHook.get_connection("mastodon_default").password
         return steps.collect(
-            source=source,
-            instance=_param("instance"),
-            timeline=_param("timeline"),
+            source=feed["source"],
+            instance=feed["instance"],
+            timeline=feed["timeline"],
             limit=params["limit"],
             include_noindex=params["include_noindex"],
             files=params["files"],
             token=token,
         )
 
-    @task(execution_timeout=timedelta(minutes=30), **CLUSTER_TASK)
-    def run_jobs(collected: dict) -> dict:
+    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
+    def feeds_failed() -> None:
+        """Runs only when a feed failed for good (its own alert is sent): fails the run, so that
+        it shows failed although the other feeds' data was processed and published."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("a feed failed for good: see the failed collect task (the others were processed)")
+
+    @task(execution_timeout=timedelta(minutes=30), trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, **CLUSTER_TASK)
+    def run_jobs() -> dict:
         from labctl.pipeline import steps
 
         _maybe_fail("run_jobs")
@@ -191,9 +213,12 @@ def mastodon_pipeline():
         setting = Variable.get(RETENTION_VARIABLE, default=None)
         return steps.retention(setting, get_current_context()["dag_run"].run_after.date())
 
-    collected = collect()
-    check_lab() >> collected
-    jobs = run_jobs(collected)
+    listed = feeds()
+    collected = collect.expand(feed=listed)
+    check_lab() >> listed
+    jobs = run_jobs()
+    collected >> jobs
+    collected >> feeds_failed()
     totals = quarantine(jobs)
     retention(publish(quality(jobs, load_hbase(jobs, totals))))
 

@@ -231,7 +231,7 @@ def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     for column in ("received", "dag", "run", "task", "try", "error"):
         table.add_column(column, overflow="fold")
     for alert in received:
-        table.add_row(alert.get("received_at", ""), alert.get("dag_id", ""), alert.get("run_id", ""), alert.get("task_id", ""), str(alert.get("try_number", "")), (alert.get("error") or "")[:200])
+        table.add_row(alert.get("received_at", ""), alert.get("dag_id", ""), alert.get("run_id", ""), alert.get("task_id", "") + (f" [{alert['map_index']}]" if alert.get("map_index") else ""), str(alert.get("try_number", "")), (alert.get("error") or "")[:200])
     out.print(table if received else "No alert received.")
 
 
