@@ -25,7 +25,7 @@ REPLAY_URL = "http://mastodon-replay:8000"
 def seed(
     files: Annotated[Optional[list[Path]], typer.Option("--file", help="Statuses files to ingest (JSON lines or JSON arrays, .gz too); repeat for several.")] = None,
     live: Annotated[bool, typer.Option("--live", help="Collect from a live instance with your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE).")] = False,
-    instance: Annotated[Optional[str], typer.Option("--instance", help="The instance's base URL (with --live).")] = None,
+    instance: Annotated[Optional[str], typer.Option("--instance", help="With --live: the instance's base URL; else one recorded instance's domain (default: all).")] = None,
     timeline: Annotated[str, typer.Option("--timeline", metavar="public|local|tag:NAME", help="Which timeline.")] = "public",
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
     include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex (off by default).")] = False,
@@ -60,7 +60,14 @@ def seed(
         finally:
             edge.remove_on_edge(token_file)
     else:
-        code, output = edge.run_labctl(_collect_args(REPLAY_URL, timeline, limit) + common)
+        # The recorded data set: every instance the replay server serves (or the one --instance names).
+        from labctl.commands.feeds import recorded_instances
+
+        domains = [instance] if instance else recorded_instances(Manifest())
+        code, output = 0, ""
+        for domain in domains:
+            one_code, one_output = edge.run_labctl(_collect_args(f"{REPLAY_URL}/{domain}", timeline, limit) + common)
+            code, output = code or one_code, output + one_output
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     if code != 0:
         raise typer.Exit(code=code)
@@ -115,7 +122,7 @@ def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
 
 
 def run(
-    source: Annotated[str, typer.Option("--source", help="recorded (the replay server), file (--file) or live (--instance).")] = "recorded",
+    source: Annotated[Optional[str], typer.Option("--source", help="Default: the declared feeds (`labctl feeds list`). Or one feed for this run: recorded (the replay server; --instance DOMAIN), file (--file) or live (--instance URL).")] = None,
     files: Annotated[Optional[list[Path]], typer.Option("--file", help="With --source file: statuses files, copied to the edge node.")] = None,
     instance: Annotated[Optional[str], typer.Option("--instance", help="With --source live: the instance's URL (token: the Airflow Connection mastodon_default).")] = None,
     timeline: Annotated[str, typer.Option("--timeline", help="public, local or tag:NAME.")] = "public",
@@ -129,7 +136,9 @@ def run(
     api = AirflowAPI(manifest)
     rn.wait_for_dag(api)
     rn.unpause(api)
-    conf: dict = {"source": source, "timeline": timeline, "include_noindex": include_noindex, "fail_task": fail_task, "limit": limit}
+    conf: dict = {"include_noindex": include_noindex, "fail_task": fail_task, "limit": limit}
+    if source:
+        conf.update(source=source, timeline=timeline)
     if instance:
         conf["instance"] = instance
     if files:

@@ -166,3 +166,23 @@ def collect_feeds(feeds: Iterable[Feed], collect_one: Callable[[Feed], Any]) -> 
         except Exception as exc:  # noqa: BLE001 - a feed's failure must not stop the others
             report.failed[feed.label] = f"{type(exc).__name__}: {exc}"
     return report
+
+
+def declared_feeds(api: Any, default: str) -> tuple[list[Feed], bool]:
+    """(the feeds, whether they are the default) as Airflow holds them; `api` is an
+    `AirflowAPI`, `default` the manifest's PIPELINE_FEEDS."""
+    variables = api.get("/variables", limit=1000).get("variables", [])
+    value = next((v.get("value") for v in variables if v.get("key") == VARIABLE), None)
+    if value is None:
+        return parse_feeds(default), True
+    return parse_feeds(value), False
+
+
+def save_feeds(api: Any, feeds: list[Feed], *, exists: bool) -> None:
+    """Write the Variable (the next run reads it; a running one keeps the feeds it started with)."""
+    body = {"key": VARIABLE, "value": dumps_feeds(feeds),
+            "description": "Feeds a scheduled run collects (labctl feeds; labctl/pipeline/feeds.py)"}
+    if exists:
+        api.request("PATCH", f"/variables/{VARIABLE}", json=body)
+    else:
+        api.request("POST", "/variables", json=body)
