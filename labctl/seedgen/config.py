@@ -102,6 +102,8 @@ class GeneratorConfig:
 SHIPPED_RECORDING = GeneratorConfig(statuses=20_000, seed=2026)
 SHIPPED_PATH = "seed_data/recordings"
 SHIPPED_COMMAND = f"labctl data generate --statuses 20000 --seed 2026 --out {SHIPPED_PATH}"
+# Its files, relative to the repository root: one timeline per recorded instance.
+SHIPPED_FILES = tuple(f"{SHIPPED_PATH}/{instance}.jsonl.gz" for instance in SHIPPED_RECORDING.recorded)
 
 PROFILES: dict[str, GeneratorConfig] = {
     # What a public timeline looks like: every entry a valid Status, traps included.

@@ -25,7 +25,8 @@ _BATCH = 512  # lines per write: fewer, larger writes into the compressor
 
 @dataclass(frozen=True)
 class FileSummary:
-    """One written file: the timeline of one recorded instance. `sha256` is of the uncompressed bytes."""
+    """One written file: the timeline of one recorded instance, or of several merged (`instance`
+    then names them, comma-separated). `sha256` is of the uncompressed bytes."""
 
     path: str
     instance: str
@@ -167,14 +168,11 @@ def _malformed(rng: random.Random, line: bytes, status: dict[str, Any], array: b
 
 
 def recording_paths(config: GeneratorConfig, out: Path, fmt: str | None = None) -> dict[str, Path]:
-    """Where each recorded instance's timeline goes: `out` itself for one instance; for several,
-    `out` is a directory and each file is named after its instance (`toot.varmo.de.jsonl.gz`)."""
-    if len(config.recorded) == 1:
-        return {config.recorded[0]: out}
-    if out.suffix:
-        raise ValueError(
-            f"{len(config.recorded)} recorded instances make one file each: --out must be a directory, not {out.name!r}"
-        )
+    """Where each recorded instance's timeline goes. A file name (`set.jsonl.gz`) takes every
+    timeline, merged in timeline order (one input for benchmarks and tests, as the raw zone
+    concatenates the feeds); a directory gets one file per instance (`toot.varmo.de.jsonl.gz`)."""
+    if out.suffix or len(config.recorded) == 1:
+        return {instance: out for instance in config.recorded}
     suffix = {"jsonl": ".jsonl.gz", "json": ".json.gz"}[fmt or "jsonl"]
     return {instance: out / f"{instance}{suffix}" for instance in config.recorded}
 
@@ -190,32 +188,35 @@ def write_recording(
     """Generate and write a recording to `out` (a file, or a directory of one file per recorded
     instance), atomically: a partial file never has its final name."""
     paths = recording_paths(config, out, fmt)
-    formats = {instance: resolve_format(path, fmt) for instance, path in paths.items()}
+    formats = {path: resolve_format(path, fmt) for path in paths.values()}
     tally = _Tally()
-    writers = {instance: _FileWriter(path, *formats[instance], compresslevel) for instance, path in paths.items()}
+    by_path = {path: _FileWriter(path, *formats[path], compresslevel) for path in formats}
     try:
         # One chunk in flight on a second thread: zlib releases the GIL, so compressing
         # the previous chunk overlaps with generating the next one.
         with ThreadPoolExecutor(max_workers=1) as compressor:
             in_flight: Future[None] | None = None
-            batches: dict[str, list[bytes]] = {instance: [] for instance in paths}
+            batches: dict[Path, list[bytes]] = {path: [] for path in by_path}
             array = next(iter(formats.values()))[0] == "json"
             for instance, line in recording_entries(config, array=array, truth=truth, tally=tally):
-                batch = batches[instance]
+                path = paths[instance]
+                batch = batches[path]
                 batch.append(line)
                 if len(batch) == _BATCH:
-                    in_flight = _submit(compressor, in_flight, writers[instance], batch)
-                    batches[instance] = []
-            for instance, batch in batches.items():
-                in_flight = _submit(compressor, in_flight, writers[instance], batch, last=True)
+                    in_flight = _submit(compressor, in_flight, by_path[path], batch)
+                    batches[path] = []
+            for path, batch in batches.items():
+                in_flight = _submit(compressor, in_flight, by_path[path], batch, last=True)
             if in_flight is not None:
                 in_flight.result()
-        files = [writer.commit() for writer in writers.values()]
+        files = [
+            writer.commit(", ".join(i for i, p in paths.items() if p == path)) for path, writer in by_path.items()
+        ]
     finally:
-        for writer in writers.values():
+        for writer in by_path.values():
             writer.discard()
     digest = hashlib.sha256()
-    for writer in writers.values():
+    for writer in by_path.values():
         digest.update(writer.digest_of_all)
     fmt_used, compressed = next(iter(formats.values()))
     return Summary(
@@ -280,13 +281,13 @@ class _FileWriter:
         if chunk:
             self.sink.write(chunk)
 
-    def commit(self) -> FileSummary:
+    def commit(self, instances: str) -> FileSummary:
         if self.sink is not self.raw:
             self.sink.close()
         self.raw.close()
         os.replace(self.partial, self.path)
         self.digest_of_all = self.digest.hexdigest().encode()
-        return FileSummary(str(self.path), self.path.name.split(".json")[0], self.lines, self.raw_bytes,
+        return FileSummary(str(self.path), instances, self.lines, self.raw_bytes,
                            self.path.stat().st_size, self.digest.hexdigest())
 
     def discard(self) -> None:

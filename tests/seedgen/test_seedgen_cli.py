@@ -22,8 +22,19 @@ def test_generate_writes_one_file_per_recorded_instance_and_prints_a_summary(tmp
     lines = {p.name: gzip.decompress(p.read_bytes()).count(b"\n") for p in out.iterdir()}
     assert sum(lines.values()) == summary["lines"] >= 250  # a status some instances share is in each
     assert {f["instance"]: f["lines"] for f in summary["files"]} == {n.removesuffix(".jsonl.gz"): c for n, c in lines.items()}
-    result = runner.invoke(app, ["generate", "--statuses", "250", "--seed", "9", "--out", str(tmp_path / "x.jsonl.gz")])
-    assert result.exit_code == 1 and "must be a directory" in " ".join(result.output.split())
+
+
+def test_a_file_name_takes_every_recorded_timeline_merged(tmp_path):
+    runner.invoke(app, ["generate", "--statuses", "250", "--seed", "9", "--out", str(tmp_path / "set")])
+    result = runner.invoke(app, ["generate", "--statuses", "250", "--seed", "9", "--out", str(tmp_path / "x.jsonl.gz"), "--json"])
+    assert result.exit_code == 0, result.output
+    merged = gzip.decompress((tmp_path / "x.jsonl.gz").read_bytes()).splitlines()
+    apart = [gzip.decompress((tmp_path / "set" / f"{i}.jsonl.gz").read_bytes()).splitlines() for i in RECORDED_INSTANCES]
+    assert sorted(merged) == sorted(line for lines in apart for line in lines)
+    for lines in apart:  # each timeline keeps its order inside the merged file
+        assert [line for line in merged if line in set(lines)] == lines
+    summary = json.loads(result.output)
+    assert [f["instance"] for f in summary["files"]] == [", ".join(RECORDED_INSTANCES)]
 
 
 def test_one_instance_makes_one_file(tmp_path):
