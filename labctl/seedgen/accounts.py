@@ -9,6 +9,7 @@ different snapshots, as they do in a real recording.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import math
 import random
@@ -117,7 +118,11 @@ def build_table(
     local_ratio: float,
     newest_creation_ms: int,
     hidden_followers: float,
+    posts: int,
+    days: float,
 ) -> AccountTable:
+    """`posts` timeline entries over `days` are to come: an account's `statuses_count` covers its
+    expected share of them."""
     taken: set[tuple[str, str]] = set()
     recorded = [i for i in world.instances if i.recorded]
     accounts, eager = [], []
@@ -136,7 +141,21 @@ def build_table(
         eager.append(instance.founded_ms is not None)
     # Who posts most is chance, except that the people of a new instance are keen: they rank high.
     keys = [rng.random() * (0.1 if keen else 1.0) for keen in eager]
-    activity_order = [accounts[i] for i in sorted(range(count), key=keys.__getitem__)]
+    ranked = sorted(range(count), key=keys.__getitem__)
+    # A busy account's statuses_count holds what it posts here (its Zipf share of the entries,
+    # with room for chance) and grows at least at that pace: a statuses column showing 134 for
+    # someone seen posting 2,000 times would read as a bug.
+    harmonic = sum(1.0 / rank for rank in range(1, count + 1))
+    for rank, i in enumerate(ranked, start=1):
+        expected = posts / rank / harmonic
+        if expected >= 1:
+            account = accounts[i]
+            accounts[i] = dataclasses.replace(
+                account,
+                statuses=max(account.statuses, round(expected * 1.5) + 10),
+                statuses_per_day=max(account.statuses_per_day, expected * 1.2 / days),
+            )
+    activity_order = [accounts[i] for i in ranked]
     popularity = Weighted(accounts, list(itertools.accumulate(math.sqrt(a.followers) + 1 for a in accounts)))
     by_creation = sorted(accounts, key=lambda a: a.created_ms)
     return AccountTable(accounts, Weighted.zipf(activity_order, 1.0), popularity, by_creation,
@@ -213,6 +232,12 @@ def _account(
         tail["roles"] = [{"id": "3", "name": "Admin", "color": ""}] if rng.random() < 0.002 else []
     tail["fields"] = _fields(rng, lexicon, language)
     followers = int(40 * (rng.paretovariate(1.05) - 1))
+    followers_per_day = min(followers, 3_000_000) * rng.uniform(0.0, 0.01)
+    following = int(30 * (rng.paretovariate(1.3) - 1))
+    statuses = int(50 * rng.paretovariate(0.9))
+    # Its lifetime pace, give or take: counters drifting back from their end value at a pace
+    # unrelated to it would show 1 for most accounts by the start of the recording.
+    statuses_per_day = statuses / max((newest_creation_ms - created_ms) / MS_PER_DAY, 1.0) * rng.uniform(0.5, 1.5)
     return Account(
         index=index,
         id=account_id,
@@ -228,10 +253,10 @@ def _account(
         head=head,
         tail=tail,
         followers=min(followers, 3_000_000),
-        followers_per_day=min(followers, 3_000_000) * rng.uniform(0.0, 0.01),
-        following=int(30 * (rng.paretovariate(1.3) - 1)),
-        statuses=int(50 * rng.paretovariate(0.9)),
-        statuses_per_day=rng.uniform(0.1, 20.0),
+        followers_per_day=followers_per_day,
+        following=following,
+        statuses=statuses,
+        statuses_per_day=statuses_per_day,
         hides_followers=local and rng.random() < hidden_followers,
     )
 

@@ -97,6 +97,8 @@ class Timeline:
             # Accounts may be created while the recording runs: they post only once they exist.
             newest_creation_ms=midnight_ms(end_ms - MS_PER_DAY),
             hidden_followers=config.edges.hidden_followers,
+            posts=config.statuses,
+            days=config.days,
         )
         self.composer = Composer(
             self.rng, self.lexicon, self.table, self.world,
