@@ -148,11 +148,13 @@ def run(
     state = _follow(api, run_id, timeout)
     elapsed = time.monotonic() - state.started
     if state.state != "success":
-        failed = next((task for task in rn.TASK_ORDER if state.tasks.get(task) in ("failed", "upstream_failed")), None)
-        tail = rn.log_tail(api, run_id, failed, state.tries.get(failed, 1)) if failed else ""
-        what = f"run {run_id} ended {state.state}" + (f": task {failed} failed" if failed else "")
+        failed = state.failed()
+        tail = rn.log_tail(api, run_id, failed.task_id, failed.try_number, map_index=failed.map_index) if failed else ""
+        what = f"run {run_id} ended {state.state}" + (f": task {failed.name} {failed.state}" if failed else "")
+        if failed is not None and failed.task_id == "collect" and state.tasks.get("publish") == "success":
+            what += " (the other feeds were collected, processed and published)"
         raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({manifest.url(_airflow_endpoint())}); alerts: `labctl alerts`")
-    _summary(api, manifest, run_id, elapsed)
+    _summary(api, manifest, run_id, elapsed, state)
 
 
 def _airflow_endpoint():
@@ -194,13 +196,37 @@ def _tasks_table(state: rn.RunState) -> Table:
     table = Table(title=f"{rn.DAG_ID} {state.run_id}: {state.state}")
     table.add_column("task")
     table.add_column("state")
-    for task in rn.TASK_ORDER:
-        value = state.tasks.get(task, "none")
-        table.add_row(task, f"[{colours.get(value, 'white')}]{value}[/]")
+    # Every task has a row from the start (Airflow lists a task only once the run reaches it);
+    # a mapped task has one per feed once the feeds are known.
+    rows = [instance for instance in state.instances if instance.task_id not in rn.TASK_ORDER]
+    for task in reversed(rn.TASK_ORDER):
+        rows = ([i for i in state.instances if i.task_id == task] or [rn.TaskInstance(task, "none")]) + rows
+    for instance in rows:
+        table.add_row(instance.name, f"[{colours.get(instance.state, 'white')}]{instance.state}[/]")
     return table
 
 
-def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -> None:
+def _feeds_summary(api: AirflowAPI, state: rn.RunState) -> None:
+    """What each feed's collect task brought in (its return value)."""
+    table = Table(title="Feeds collected")
+    for column in ("feed", "state", "received", "written"):
+        table.add_column(column, justify="right" if column in ("received", "written") else "left")
+    for instance in state.instances:
+        if instance.task_id != "collect":
+            continue
+        result = rn.xcom(api, state.run_id, "collect", instance.map_index) or {}
+        if result.get("source") == "file":
+            files = result.get("files") or []
+            received = sum(f.get("records", 0) for f in files)
+            written = sum(f.get("written", 0) for f in files)
+        else:
+            received, written = result.get("received"), result.get("written")
+        table.add_row(instance.label or instance.name, instance.state, "" if received is None else str(received),
+                      "" if written is None else str(written))
+    out.print(table)
+
+
+def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float, state: rn.RunState) -> None:
     jobs = rn.xcom(api, run_id, "run_jobs") or {}
     checked = rn.xcom(api, run_id, "quality") or {}
     loaded = rn.xcom(api, run_id, "load_hbase") or {}
@@ -223,6 +249,7 @@ def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -
     for name, value in rows:
         table.add_row(name, "" if value is None else str(value))
     out.print(table)
+    _feeds_summary(api, state)
     ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
     ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")
 

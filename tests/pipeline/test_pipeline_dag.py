@@ -28,3 +28,6 @@ def test_the_dag_maps_collect_over_the_feeds_and_processes_what_landed(tmp_path,
     assert tasks["run_jobs"].trigger_rule == "all_done_min_one_success"
     assert tasks["feeds_failed"].trigger_rule == "one_failed" and tasks["feeds_failed"].upstream_task_ids == {"collect"}
     assert not dag.catchup
+    from labctl.core.runs import TASK_ORDER
+
+    assert set(tasks) == set(TASK_ORDER), "labctl run lists the tasks of TASK_ORDER"
