@@ -128,8 +128,9 @@ def _order(instance: TaskInstance) -> tuple[int, int]:
 
 def poll(api: AirflowAPI, run_id: str) -> RunState:
     run = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}")
-    # A page large enough for every feed's collect (Airflow pages at 50 by default).
-    listed = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", limit=1000).get("task_instances", [])
+    # Airflow pages at 50 by default and caps a page at 100 ([api] maximum_page_limit): room for
+    # ninety feeds.
+    listed = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", limit=100).get("task_instances", [])
     instances = [
         TaskInstance(
             task_id=item["task_id"],
