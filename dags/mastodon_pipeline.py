@@ -112,6 +112,9 @@ def _run_id() -> str:
         "include_noindex": Param(False, type="boolean", title="Ingest authors who set noindex"),
         "max_malformed_ratio": Param(0.05, type="number", minimum=0, maximum=1, title="Largest share of malformed records"),
         "fail_task": Param("", type="string", title="Task to fail on purpose (tests the alerts)"),
+        # A failing feed is retried CLUSTER_TASK["retries"] times, minutes apart; a test (or a
+        # teacher showing the path) may want it to give up sooner.
+        "collect_retries": Param(None, type=["null", "integer"], minimum=0, title="At most this many retries of a failing feed (empty: 3)"),
     },
 )
 def mastodon_pipeline():
@@ -143,22 +146,38 @@ def mastodon_pipeline():
             from airflow.sdk import BaseHook
 
             token = BaseHook.get_connection("mastodon_default").password
-        return steps.collect(
-            source=feed["source"],
-            instance=feed["instance"],
-            timeline=feed["timeline"],
-            limit=params["limit"],
-            include_noindex=params["include_noindex"],
-            files=params["files"],
-            token=token,
-        )
+        try:
+            return steps.collect(
+                source=feed["source"],
+                instance=feed["instance"],
+                timeline=feed["timeline"],
+                limit=params["limit"],
+                include_noindex=params["include_noindex"],
+                files=params["files"],
+                token=token,
+            )
+        except Exception as exc:
+            allowed = params.get("collect_retries")
+            if allowed is not None and context["ti"].try_number > allowed:
+                from airflow.sdk.exceptions import AirflowFailException
 
-    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0)
+                raise AirflowFailException(
+                    f"{context['feed_label']}: {type(exc).__name__}: {exc} (try {context['ti'].try_number}, "
+                    f"collect_retries={allowed})"
+                ) from exc
+            raise
+
+    # No alert of its own: the failed feed's collect sent one.
+    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0, on_failure_callback=None)
     def feeds_failed() -> None:
-        """Runs only when a feed failed for good (its own alert is sent): fails the run, so that
-        it shows failed although the other feeds' data was processed and published."""
-        from airflow.sdk.exceptions import AirflowFailException
+        """Runs when a collect failed for good, or never ran: fails the run in the first case, so
+        that it shows failed although the other feeds' data was processed and published."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+        # one_failed also fires when collect never ran because a task before it failed (then
+        # `feeds` returned nothing): that task failed the run already, and said why.
+        if get_current_context()["ti"].xcom_pull(task_ids="feeds") is None:
+            raise AirflowSkipException("no feed was listed: a task before collect failed")
         raise AirflowFailException("a feed failed for good: see the failed collect task (the others were processed)")
 
     @task(execution_timeout=timedelta(minutes=30), trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, **CLUSTER_TASK)

@@ -129,6 +129,7 @@ def run(
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
     include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex.")] = False,
     fail_task: Annotated[str, typer.Option("--fail-task", help="Make this task fail on purpose (to see an alert).")] = "",
+    collect_retries: Annotated[Optional[int], typer.Option("--collect-retries", min=0, help="At most this many retries of a failing feed in this run (default: the DAG's 3).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to follow the run.")] = 1800,
 ) -> None:
     """Trigger the pipeline DAG through Airflow's REST API and follow it task by task."""
@@ -136,7 +137,7 @@ def run(
     api = AirflowAPI(manifest)
     rn.wait_for_dag(api)
     rn.unpause(api)
-    conf: dict = {"include_noindex": include_noindex, "fail_task": fail_task, "limit": limit}
+    conf: dict = {"include_noindex": include_noindex, "fail_task": fail_task, "limit": limit, "collect_retries": collect_retries}
     if source:
         conf.update(source=source, timeline=timeline)
     if instance:
