@@ -136,9 +136,10 @@ def mastodon_pipeline():
     @task(execution_timeout=timedelta(minutes=30), map_index_template="{{ feed_label }}", **CLUSTER_TASK)
     def collect(feed: dict) -> dict:
         from labctl.pipeline import steps
+        from labctl.pipeline.feeds import feed_label
 
         context = get_current_context()
-        context["feed_label"] = f"{feed['instance'] or feed['source']} {feed['timeline']}"
+        context["feed_label"] = feed_label(feed)
         _maybe_fail("collect")
         params = context["params"]
         token = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
@@ -141,6 +141,17 @@ def poll(api: AirflowAPI, run_id: str) -> RunState:
         )
         for item in listed
     ]
+    if any(i.map_index != NOT_MAPPED and not i.label for i in instances):
+        # Airflow renders a mapped instance's name when it has run: until then (or if it never
+        # did), the feed is read from what `feeds` returned, in map-index order.
+        from labctl.pipeline.feeds import feed_label
+
+        listed = xcom(api, run_id, "feeds") or []
+        instances = [
+            replace(i, label=feed_label(listed[i.map_index]))
+            if i.map_index != NOT_MAPPED and not i.label and i.map_index < len(listed) else i
+            for i in instances
+        ]
     return RunState(run_id, run.get("state") or "queued", sorted(instances, key=_order))
 
 

@@ -82,6 +82,11 @@ class Feed:
         return {"instance": self.instance, "timeline": self.timeline, "source": self.source}
 
 
+def feed_label(feed: dict[str, Any]) -> str:
+    """How a run names a feed (a `feeds` item): its collect task's name in Airflow, its alerts."""
+    return f"{feed.get('instance') or feed.get('source')} {feed.get('timeline')}"
+
+
 def parse_feeds(text: str) -> list[Feed]:
     """The Variable's JSON list (of objects or of `INSTANCE TIMELINE` strings), or the manifest's
     comma-separated `INSTANCE TIMELINE` items. Duplicates are errors: one checkpoint per feed."""

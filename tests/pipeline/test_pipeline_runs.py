@@ -98,6 +98,14 @@ def test_a_task_that_never_ran_is_blamed_only_when_nothing_failed_itself():
     assert "map_index" not in api.asked[-1][1]  # a task that is not mapped: Airflow's default
 
 
+def test_a_feed_airflow_has_not_named_yet_is_named_from_what_feeds_returned():
+    listed = [{"source": "recorded", "instance": feed.split()[0], "timeline": "public"} for feed in FEEDS]
+    unnamed = [{**instance("collect", "queued", index), "rendered_map_index": None} for index in range(3)]
+    state = runs.poll(Airflow([instance("feeds", "success"), *unnamed], {("feeds", -1): listed}), RUN)
+    assert list(state.tasks) == ["feeds", *(f"collect {feed}" for feed in FEEDS)]
+    assert runs.poll(Airflow(unnamed), RUN).tasks == {"collect #0": "queued", "collect #1": "queued", "collect #2": "queued"}
+
+
 def test_before_the_feeds_are_known_every_task_still_has_a_row():
     state = runs.poll(Airflow([instance("check_lab", "running"), instance("collect", None)]), RUN)
     rows = _rows(pipeline._tasks_table(state))
