@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT / "smoke_tests"))
 from labctl.governance.pseudonym import Pseudonymiser  # noqa: E402
 from labctl.hbase import connect, drop_namespace, ensure_schema, load_run, publish_run, queries  # noqa: E402
 from labctl.hbase.loader import run_rows, write  # noqa: E402
+from labctl.seedgen import SHIPPED_FILES  # noqa: E402
 
-SEED = ROOT / "seed_data" / "statuses.jsonl.gz"
+SEED = [ROOT / name for name in SHIPPED_FILES]  # the three recorded timelines
 BATCH_SIZES = (100, 500, 1000, 2000, 5000, 10000)
 
 
@@ -75,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
 
     namespace = args.namespace or f"bench_{uuid.uuid4().hex[:8]}"
-    document = oracle.compute([SEED])
+    document = oracle.compute(SEED)
     pseudonymiser = Pseudonymiser(os.urandom(32))
     figures: dict[str, object] = {"cores": os.cpu_count(), "load_average_before": os.getloadavg()[0]}
     connection = connect()

@@ -4,12 +4,20 @@
 Collect Mastodon statuses into the HDFS data lake, compute the analysis metrics
 with Hadoop Streaming on YARN, load them into HBase, check them, publish them.
 
-check_lab → collect → run_jobs → quarantine → load_hbase → quality → publish → retention
+check_lab → feeds → collect (one mapped task per feed) → run_jobs → quarantine →
+load_hbase → quality → publish → retention; and feeds_failed, which fails the run
+when a feed failed for good.
 
-- **collect** reads the recording through the lab's replay server (`recorded`),
-  files already on the edge node (`file`), or a live instance (`live`, token in
-  the Airflow Connection `mastodon_default`, field *password*).
-- **run_jobs** reads the *whole* raw zone within retention, so a run that
+- **feeds** lists what this run collects: the Airflow Variable `pipeline_feeds`
+  (`labctl feeds list|add|remove`; unset: the lab's three recorded instances), or
+  the one feed a manual run's parameters name.
+- **collect** is mapped over the feeds (`.expand()`): each feed is a task of its
+  own, with its own checkpoint, retries and alert. A feed is a recorded instance
+  of the lab's replay server, a live instance (token in the Airflow Connection
+  `mastodon_default`, field *password*), or files on the edge node (`file`).
+- **run_jobs** waits for every feed to be done and runs if at least one landed
+  (`all_done_min_one_success`): a feed that fails for good does not hold back the
+  others' data. It reads the *whole* raw zone within retention, so a run that
   collected nothing new publishes the same answers as the one before.
 - Every write is keyed by the run id (from the run's data interval): clearing a
   run and running it again replaces its files and rows.
@@ -24,6 +32,7 @@ import os
 from datetime import timedelta
 
 from airflow.sdk import Param, Variable, dag, get_current_context, task
+from airflow.task.trigger_rule import TriggerRule
 
 from labctl.alerts.notifier import LabWebhookNotifier
 
@@ -61,12 +70,7 @@ def _maybe_fail(task_id: str) -> None:
         raise AirflowFailException(f"{task_id} failed on purpose (param fail_task)")
 
 
-DEFAULTS = {"source": "recorded", "instance": "", "timeline": "public"}
-
-
-def _param(name: str):
-    value = get_current_context()["params"].get(name)
-    return value if value not in (None, "") else Variable.get(f"pipeline_{name}", default=DEFAULTS[name])
+FEEDS_VARIABLE = "pipeline_feeds"  # labctl/pipeline/feeds.py VARIABLE
 
 
 def _run_id() -> str:
@@ -91,22 +95,26 @@ def _run_id() -> str:
         "on_failure_callback": LabWebhookNotifier(),
     },
     params={
-        # Empty means "the Airflow Variable pipeline_<name>, else the lab's default":
-        # Variables are read when the task runs, never while the DAG file is parsed.
+        # Empty source: the declared feeds (Variable pipeline_feeds, read when the run starts,
+        # never while the DAG file is parsed). A source: this run collects that one feed.
         "source": Param(
             None,
             type=["null", "string"],
             enum=[None, "recorded", "file", "live"],
             title="Source",
-            description="recorded: the lab's replay server; file: files on the edge node; live: an instance.",
+            description="Empty: the declared feeds (Variable pipeline_feeds). Or one feed for this run: recorded "
+            "(the lab's replay server), file (files on the edge node), live (an instance).",
         ),
-        "instance": Param(None, type=["null", "string"], title="Instance URL (live)"),
+        "instance": Param(None, type=["null", "string"], title="Instance", description="live: its URL; recorded: a domain the replay server serves (empty: its default)"),
         "timeline": Param(None, type=["null", "string"], title="Timeline", description="public, local or tag:NAME"),
         "limit": Param(None, type=["null", "integer"], minimum=1, title="At most this many statuses"),
         "files": Param([], type="array", title="Files on the edge node (source=file)"),
         "include_noindex": Param(False, type="boolean", title="Ingest authors who set noindex"),
         "max_malformed_ratio": Param(0.05, type="number", minimum=0, maximum=1, title="Largest share of malformed records"),
         "fail_task": Param("", type="string", title="Task to fail on purpose (tests the alerts)"),
+        # A failing feed is retried CLUSTER_TASK["retries"] times, minutes apart; a test (or a
+        # teacher showing the path) may want it to give up sooner.
+        "collect_retries": Param(None, type=["null", "integer"], minimum=0, title="At most this many retries of a failing feed (empty: 3)"),
     },
 )
 def mastodon_pipeline():
@@ -117,30 +125,64 @@ def mastodon_pipeline():
         _maybe_fail("check_lab")
         return check_cluster()
 
-    @task(execution_timeout=timedelta(minutes=30), **CLUSTER_TASK)
-    def collect() -> dict:
+    @task(**CLUSTER_TASK)
+    def feeds() -> list[dict]:
         from labctl.pipeline import steps
 
+        # Read when the run starts, never while the DAG file is parsed.
+        return steps.run_feeds(get_current_context()["params"], Variable.get(FEEDS_VARIABLE, default=None))
+
+    # One task per feed, named after it in the UI; a failing feed is retried and alerted on alone.
+    @task(execution_timeout=timedelta(minutes=30), map_index_template="{{ feed_label }}", **CLUSTER_TASK)
+    def collect(feed: dict) -> dict:
+        from labctl.pipeline import steps
+        from labctl.pipeline.feeds import feed_label
+
+        context = get_current_context()
+        context["feed_label"] = feed_label(feed)
         _maybe_fail("collect")
-        params = get_current_context()["params"]
-        source = _param("source")
+        params = context["params"]
         token = None
-        if source == "live":
+        if feed["source"] == "live":
             from airflow.sdk import BaseHook
 
             token = BaseHook.get_connection("mastodon_default").password
-        return steps.collect(
-            source=source,
-            instance=_param("instance"),
-            timeline=_param("timeline"),
-            limit=params["limit"],
-            include_noindex=params["include_noindex"],
-            files=params["files"],
-            token=token,
-        )
+        try:
+            return steps.collect(
+                source=feed["source"],
+                instance=feed["instance"],
+                timeline=feed["timeline"],
+                limit=params["limit"],
+                include_noindex=params["include_noindex"],
+                files=params["files"],
+                token=token,
+            )
+        except Exception as exc:
+            allowed = params.get("collect_retries")
+            if allowed is not None and context["ti"].try_number > allowed:
+                from airflow.sdk.exceptions import AirflowFailException
 
-    @task(execution_timeout=timedelta(minutes=30), **CLUSTER_TASK)
-    def run_jobs(collected: dict) -> dict:
+                raise AirflowFailException(
+                    f"{context['feed_label']}: {type(exc).__name__}: {exc} (try {context['ti'].try_number}, "
+                    f"collect_retries={allowed})"
+                ) from exc
+            raise
+
+    # No alert of its own: the failed feed's collect sent one.
+    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0, on_failure_callback=None)
+    def feeds_failed() -> None:
+        """Runs when a collect failed for good, or never ran: fails the run in the first case, so
+        that it shows failed although the other feeds' data was processed and published."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        # one_failed also fires when collect never ran because a task before it failed (then
+        # `feeds` returned nothing): that task failed the run already, and said why.
+        if get_current_context()["ti"].xcom_pull(task_ids="feeds") is None:
+            raise AirflowSkipException("no feed was listed: a task before collect failed")
+        raise AirflowFailException("a feed failed for good: see the failed collect task (the others were processed)")
+
+    @task(execution_timeout=timedelta(minutes=30), trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, **CLUSTER_TASK)
+    def run_jobs() -> dict:
         from labctl.pipeline import steps
 
         _maybe_fail("run_jobs")
@@ -191,9 +233,12 @@ def mastodon_pipeline():
         setting = Variable.get(RETENTION_VARIABLE, default=None)
         return steps.retention(setting, get_current_context()["dag_run"].run_after.date())
 
-    collected = collect()
-    check_lab() >> collected
-    jobs = run_jobs(collected)
+    listed = feeds()
+    collected = collect.expand(feed=listed)
+    check_lab() >> listed
+    jobs = run_jobs()
+    collected >> jobs
+    collected >> feeds_failed()
     totals = quarantine(jobs)
     retention(publish(quality(jobs, load_hbase(jobs, totals))))
 

@@ -22,7 +22,11 @@ QUERIES = {
 }  # fmt: skip
 
 
-def raw_zone_lines(glob: str = RAW_GLOB) -> list[bytes]:
+def raw_zone_lines(glob: str = RAW_GLOB, *, missing_ok: bool = False) -> list[bytes]:
+    """The lines of the batches `glob` matches; none when nothing matches and `missing_ok`
+    (a partition not collected yet)."""
+    if missing_ok and not edge(["bash", "-c", f"HADOOP_USER_NAME=etl hdfs dfs -ls '{glob}' 2>/dev/null; true"]).strip():
+        return []
     text = edge(["bash", "-c", f"HADOOP_USER_NAME=etl hdfs dfs -text '{glob}' 2>/dev/null"])
     return [line for line in text.encode().split(b"\n") if line.strip()]
 

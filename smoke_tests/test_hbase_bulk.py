@@ -7,14 +7,13 @@ its own beside test_hbase_schema.py. A namespace of its own, dropped at the end.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from labctl.governance.pseudonym import Pseudonymiser
 from labctl.hbase import connect, ensure_schema, load_run, schema
 from labctl.hbase.bulk import bulk_load_run
 from labctl.hbase.runs import LOADED, run_info
+from recording import FILES
 
-SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
 DATA_TABLES = (schema.RANK, schema.ACCOUNTS, schema.TERMS, schema.REID)
 
 
@@ -25,7 +24,7 @@ def contents(connection, namespace: str) -> dict[str, dict[bytes, dict[bytes, by
 def test_bulk_load_and_thrift_batches_give_the_same_tables(lab_stack):
     from labctl import oracle
 
-    document = oracle.compute([SEED])
+    document = oracle.compute(FILES)
     pseudonymiser = Pseudonymiser(uuid.uuid4().hex.encode())
     namespace = f"smoke_{uuid.uuid4().hex[:8]}"
     connection = connect(lab_stack)

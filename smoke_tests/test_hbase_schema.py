@@ -12,7 +12,6 @@ import re
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from labctl.oracle.answers import LIST_QUERIES, expected_answer, pseudonymised
@@ -24,8 +23,8 @@ from labctl.governance.pseudonym import Pseudonymiser
 from labctl.hbase import connect, ensure_schema, forget_account, load_run, publish_run, queries, schema
 from labctl.hbase.admin import ContainerAdmin
 from labctl.hbase.connection import HBASE_ERRORS
+from recording import FILES
 
-SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
 RUN = "2026-11-27T00:00:00+00:00"
 DATA_TABLES = (schema.RANK, schema.ACCOUNTS, schema.TERMS, schema.REID)
 
@@ -34,7 +33,7 @@ DATA_TABLES = (schema.RANK, schema.ACCOUNTS, schema.TERMS, schema.REID)
 def document():
     from labctl import oracle
 
-    return oracle.compute([SEED])
+    return oracle.compute(FILES)
 
 
 @pytest.fixture(scope="module")

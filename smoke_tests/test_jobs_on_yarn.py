@@ -1,11 +1,10 @@
 """The metric jobs on YARN (Hadoop Streaming) give the independent oracle's numbers
-on the recorded data set."""
+on the recorded data set (its three timelines, one input)."""
 
 from __future__ import annotations
 
 import math
 import uuid
-from pathlib import Path
 
 from labctl import oracle
 from conftest import edge
@@ -13,8 +12,7 @@ from labctl.jobs.definition import load_job
 from labctl.jobs.output import metrics_from_output
 from labctl.jobs.streaming import streaming_argv
 
-SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
-EDGE_SEED = "/opt/lab/seed_data/statuses.jsonl.gz"  # the same file, mounted on the edge node
+from recording import EDGE_RECORDINGS, FILES
 EDGE_JOBS = "/opt/lab/src/jobs"
 
 
@@ -55,10 +53,10 @@ def metrics_on_yarn(lab_stack, inputs: list[str], input_bytes: int, hdfs_user: s
 def test_yarn_run_of_the_recorded_data_equals_the_oracle(lab_stack):
     raw = f"/tmp/yarn-raw-{uuid.uuid4().hex[:8]}"
     edge(["hdfs", "dfs", "-mkdir", "-p", raw])
-    edge(["hdfs", "dfs", "-put", EDGE_SEED, f"{raw}/"])
+    edge(["hdfs", "dfs", "-put", *(f"{EDGE_RECORDINGS}/{path.name}" for path in FILES), f"{raw}/"])
     try:
-        on_yarn = metrics_on_yarn(lab_stack, [raw], SEED.stat().st_size)
+        on_yarn = metrics_on_yarn(lab_stack, [raw], sum(path.stat().st_size for path in FILES))
     finally:
         edge(["hdfs", "dfs", "-rm", "-r", "-skipTrash", raw])
-    assert_same(on_yarn, oracle.compute([SEED]))
+    assert_same(on_yarn, oracle.compute(FILES))
     assert on_yarn["totals"]["statuses"] > 10_000

@@ -1,6 +1,7 @@
-"""The whole pipeline on the lab: deploy, seed from the recording through the replay
-server, run the DAG through Airflow, and every `labctl query --json` equals the
-independent oracle computed over the same raw zone."""
+"""The whole pipeline on the lab: deploy, one DAG run through Airflow that collects the three
+recorded instances' timelines (one mapped collect per feed) through the replay server, a seed
+by hand that then adds nothing, and every `labctl query --json` equal to the independent
+oracle computed over the same raw zone."""
 
 from __future__ import annotations
 
@@ -8,48 +9,77 @@ import gzip
 import json
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from labctl.cli import main
 from labctl.core import runs
 from labctl.core.airflow_api import AirflowAPI
+from labctl.pipeline.feeds import declared_feeds
 from labctl.pipeline.steps import run_id_for
 from policy import ingestion_filter
 from queries import QUERIES, RAW_GLOB, assert_query_answers, expected_over_raw_zone, raw_zone_lines  # noqa: F401 (RAW_GLOB: other tests import it from here)
-
-SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
-# Where the recording lands (other tests may add other instances' partitions).
-RECORDED_GLOB = "/lake/raw/mastodon/instance=social.lab.example/timeline=public/dt=*/hour=*/*.jsonl.gz"
+from recording import RECORDED_INSTANCES, recorded_file, recorded_glob
 
 
-def expected_ingested_ids(manifest) -> Counter:
-    """What the recording should put in the raw zone under the ingestion policy, read
-    straight from the file (no collector code)."""
-    with gzip.open(SEED, "rb") as handle:
+def expected_ingested_ids(manifest, instance: str) -> Counter:
+    """What an instance's recorded timeline should put in its partition under the ingestion
+    policy, read straight from its file (no collector code)."""
+    with gzip.open(recorded_file(instance), "rb") as handle:
         entries = [json.loads(line) for line in handle.read().split(b"\n") if line.strip()]
     return Counter(entry["id"] for entry in ingestion_filter(manifest)(entries))
+
+
+def landed() -> dict[str, Counter]:
+    return {instance: Counter(json.loads(line)["id"] for line in raw_zone_lines(recorded_glob(instance), missing_ok=True))
+            for instance in RECORDED_INSTANCES}
+
+
+def latest_manual_run(api: AirflowAPI) -> dict:
+    listed = api.get(f"/dags/{runs.DAG_ID}/dagRuns", order_by="-run_after", limit=20)["dag_runs"]
+    return next(run for run in listed if run.get("run_type") == "manual")
 
 
 @pytest.fixture(scope="module")
 def pipeline_run(lab_stack):
     assert main(["deploy"]) == 0
-    # No scheduled run may collect while the test seeds by hand.
-    runs.quiesce(AirflowAPI(lab_stack))
-    assert main(["seed"]) == 0
-    first = Counter(json.loads(line)["id"] for line in raw_zone_lines(RECORDED_GLOB))
-    assert main(["seed"]) == 0  # nothing new on the timeline: adds nothing
-    second = Counter(json.loads(line)["id"] for line in raw_zone_lines(RECORDED_GLOB))
-    assert main(["run"]) == 0
-    return first, second, expected_ingested_ids(lab_stack)
+    api = AirflowAPI(lab_stack)
+    # The declared feeds are the default ones (another test that changes them restores them).
+    feeds, default = declared_feeds(api, lab_stack["PIPELINE_FEEDS"])
+    assert {feed.label for feed in feeds} == {f"{instance} public" for instance in RECORDED_INSTANCES}, feeds
+    runs.quiesce(api)  # no scheduled run collects while the test counts
+    before = landed()
+    assert main(["run"]) == 0  # one run: every declared feed, then the jobs over the raw zone
+    run = latest_manual_run(api)
+    state = runs.poll(api, run["dag_run_id"])
+    collects = {i.label: (i.state, runs.xcom(api, run["dag_run_id"], "collect", i.map_index) or {})
+                for i in state.instances if i.task_id == "collect"}
+    after_run = landed()
+    runs.quiesce(api)  # the seed by hand must not race a scheduled run
+    assert main(["seed"]) == 0  # nothing new on the timelines: adds nothing
+    after_seed = landed()
+    expected = {instance: expected_ingested_ids(lab_stack, instance) for instance in RECORDED_INSTANCES}
+    return SimpleNamespace(before=before, collects=collects, after_run=after_run, after_seed=after_seed, expected=expected)
 
 
-def test_seed_lands_exactly_the_recording_and_a_second_seed_adds_nothing(pipeline_run):
-    first, second, expected = pipeline_run
-    assert first == expected, f"{sum(first.values())} ids in the raw zone, {sum(expected.values())} expected"
-    assert second == first
-    assert max(first.values()) == 1  # no duplicate
+def test_one_run_collects_the_three_recorded_feeds(pipeline_run):
+    """Three partitions, each exactly its timeline; what each feed's collect task says it wrote
+    is what its partition gained during the run (all of it on a new lab, nothing on one seeded
+    before)."""
+    assert set(pipeline_run.collects) == {f"{instance} public" for instance in RECORDED_INSTANCES}
+    for instance in RECORDED_INSTANCES:
+        state, result = pipeline_run.collects[f"{instance} public"]
+        assert state == "success" and result.get("instance") == instance, (instance, state, result)
+        gained = sum(pipeline_run.after_run[instance].values()) - sum(pipeline_run.before[instance].values())
+        assert result["written"] == gained, instance
+        landed_ids, expected = pipeline_run.after_run[instance], pipeline_run.expected[instance]
+        assert landed_ids == expected, f"{instance}: {sum(landed_ids.values())} ids landed, {sum(expected.values())} expected"
+        assert max(landed_ids.values()) == 1  # no duplicate
+
+
+def test_a_seed_after_the_run_adds_nothing(pipeline_run):
+    assert pipeline_run.after_seed == pipeline_run.after_run
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))

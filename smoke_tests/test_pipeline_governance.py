@@ -17,7 +17,8 @@ from labctl.core.manifest import Manifest
 from labctl.core.secrets import airflow_passwords
 from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym
 from labctl.core.secrets import pseudonym_key
-from test_pipeline_e2e import RAW_GLOB, SEED, raw_zone_lines
+from recording import FILES
+from test_pipeline_e2e import RAW_GLOB, raw_zone_lines
 
 
 def token(manifest: Manifest, login: str) -> str:
@@ -123,7 +124,7 @@ def test_a_later_seed_keeps_the_erased_account_out(lab_stack, tmp_path, capsys):
     # Newest first: the account the forget test above erased.
     erased = edge(["bash", "-c", "HADOOP_USER_NAME=engineer hdfs dfs -ls -C -t /lake/_state/erased"]).split()
     pseudonymiser = Pseudonymiser(pseudonym_key(lab_stack))
-    recorded = [json.loads(line) for line in gzip.open(SEED).read().split(b"\n") if line.strip()]
+    recorded = [json.loads(line) for path in FILES for line in gzip.open(path).read().split(b"\n") if line.strip()]
     accounts = [s["account"] for s in recorded] + [s["reblog"]["account"] for s in recorded if s.get("reblog")]
     by_pseudonym = {pseudonymiser.pseudonym(handle_of(a)): handle_of(a) for a in accounts}
     handles = [by_pseudonym[path.rsplit("/", 1)[1]] for path in erased if path.rsplit("/", 1)[1] in by_pseudonym]

@@ -38,11 +38,13 @@ from labctl.pipeline.steps import run_id_for
 from test_jobs_on_yarn import assert_same, metrics_on_yarn
 from policy import ingestion_filter
 from queries import QUERIES, assert_query_answers, expected_over_raw_zone, query, raw_zone_lines
+from recording import FILES, recorded_file
 
-SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
+LIVE = "social.lupen.fr"  # the recorded instance the live collections read as if live (the largest timeline)
+SEED = recorded_file(LIVE)
 SECOND = "second.lab.example"  # the instance partitions this module's files land in
 BAD = "bad-input.lab.example"
-REPLAY = "http://mastodon-replay:8000"  # as the edge node and the DAG reach it
+REPLAY = f"http://mastodon-replay:8000/{LIVE}"  # as the edge node and the DAG reach it
 TAG_LIMIT = 300  # statuses `labctl seed --live` collects from a hashtag timeline
 RUN_LIMIT = 1200  # ... and the DAG's live run from another
 FAULTS = {"REPLAY_REQUIRE_TOKEN": "true", "REPLAY_DROP_EVERY": "3", "REPLAY_STORM_EVERY": "4", "REPLAY_STORM_LENGTH": "2"}
@@ -176,7 +178,7 @@ def inputs(lab_stack, tmp_path_factory):
     found["secrets"] = secrets = lab_secrets(lab_stack)
     # Two hashtag timelines never collected before, so that both collections page through
     # the faults even when the module runs again on the same lab.
-    collected = edge(["bash", "-c", "HADOOP_USER_NAME=etl hdfs dfs -ls -C /lake/raw/mastodon/instance=social.lab.example 2>/dev/null"], check=False)
+    collected = edge(["bash", "-c", f"HADOOP_USER_NAME=etl hdfs dfs -ls -C /lake/raw/mastodon/instance={LIVE} 2>/dev/null"], check=False)
     ranked = Counter(t["name"].lower() for line in read_lines(SEED) for t in json.loads(line).get("tags") or []).most_common()
     tag, run_tag = [name for name, _ in ranked if f"timeline=tag_{name}" not in collected][:2]
     found.update(tag=tag, run_tag=run_tag)
@@ -189,7 +191,7 @@ def inputs(lab_stack, tmp_path_factory):
             with Sampler(secrets) as sampler:
                 live_seed = ["seed", "--live", "--instance", REPLAY, "--timeline", f"tag:{tag}", "--limit", str(TAG_LIMIT)]
                 found["live_seed"] = main(live_seed)
-                found["tag_first"] = landed_ids(partition("social.lab.example", f"tag_{tag}"))
+                found["tag_first"] = landed_ids(partition(LIVE, f"tag_{tag}"))
                 found["live_seed_again"] = main(live_seed)  # from the checkpoint: nothing new
                 assert main(["token", "store", "--instance", REPLAY]) == 0
                 found["run"] = main(["run", "--source", "live", "--instance", REPLAY, "--timeline", f"tag:{run_tag}", "--limit", str(RUN_LIMIT)])
@@ -217,7 +219,7 @@ def test_the_second_data_set_gives_its_own_results_on_yarn(inputs, lab_stack):
     on_yarn = metrics_on_yarn(lab_stack, [partition(SECOND)], sum(len(line) for line in second_lines), hdfs_user="etl")
     assert_same(on_yarn, oracle.compute([b"\n".join(second_lines) + b"\n"]))
     # Another data set indeed: not the recording's numbers.
-    assert on_yarn["totals"]["statuses"] != oracle.compute([SEED])["totals"]["statuses"]
+    assert on_yarn["totals"]["statuses"] != oracle.compute(FILES)["totals"]["statuses"]
 
 
 def test_bad_records_are_counted_and_quarantined_and_good_ones_kept(inputs, record_property):
@@ -249,8 +251,8 @@ def test_live_collections_under_faults_lose_nothing_and_duplicate_nothing(inputs
     keep = inputs["keep"]
     assert inputs["tag_first"] == newest(tagged(inputs["tag"]), TAG_LIMIT, keep)
     assert inputs["live_seed_again"] == 0
-    assert landed_ids(partition("social.lab.example", f"tag_{inputs['tag']}")) == inputs["tag_first"]
-    assert landed_ids(partition("social.lab.example", f"tag_{inputs['run_tag']}")) == newest(tagged(inputs["run_tag"]), RUN_LIMIT, keep)
+    assert landed_ids(partition(LIVE, f"tag_{inputs['tag']}")) == inputs["tag_first"]
+    assert landed_ids(partition(LIVE, f"tag_{inputs['run_tag']}")) == newest(tagged(inputs["run_tag"]), RUN_LIMIT, keep)
     # The faults did happen: dropped responses and 429s are in the replay server's log.
     log = inputs["replay_log"]
     record_property("dropped_responses", log.count("dropping the connection"))

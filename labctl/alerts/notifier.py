@@ -28,9 +28,15 @@ class LabWebhookNotifier(BaseNotifier):
             "dag_id": context["dag"].dag_id,
             "run_id": context.get("run_id"),
             "task_id": getattr(ti, "task_id", None),
+            # A mapped task (one collect per feed) says which feed: its rendered name, else its index.
+            "map_index": getattr(ti, "rendered_map_index", None) or _index(getattr(ti, "map_index", -1)),
             "try_number": getattr(ti, "try_number", None),
             "error": repr(exception)[:2000] if exception else None,
         }
         url = self.url or os.environ.get("ALERT_WEBHOOK_URL", DEFAULT_URL)
         response = requests.post(url, json=alert, timeout=10)
         response.raise_for_status()
+
+
+def _index(value) -> str | None:
+    return str(value) if isinstance(value, int) and value >= 0 else None

@@ -28,7 +28,9 @@ from labctl.replay.config import ReplayConfig
 from labctl.replay.server import serve_in_thread
 from labctl.replay.store import StatusStore
 
-DEFAULT_RECORDING = Path(__file__).resolve().parents[2] / "seed_data" / "statuses.jsonl.gz"
+# One timeline of the shipped recording (seed_data/recordings/, labctl.seedgen.SHIPPED_FILES): one
+# server, one feed, as the collector reads it.
+DEFAULT_RECORDING = Path(__file__).resolve().parents[2] / "seed_data" / "recordings" / "toot.varmo.de.jsonl.gz"
 
 
 def run(recording: Path, *, url: str | None, timeline: str, batch_size: int, include_noindex: bool) -> dict:

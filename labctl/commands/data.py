@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 
 from labctl.core.ui import err, out
-from labctl.seedgen import FORMATS, PROFILES, Truth, parse_languages, write_recording
+from labctl.seedgen import (
+    DEFAULT_DAYS,
+    FORMATS,
+    PROFILES,
+    RECORDED_INSTANCES,
+    Truth,
+    parse_languages,
+    write_recording,
+)
 
 app = typer.Typer(
     help="Synthetic Mastodon data: a deterministic generator of recordings like the one in seed_data/.",
@@ -26,7 +34,11 @@ def data() -> None:
 
 @app.command()
 def generate(
-    out_path: Annotated[Path, typer.Option("--out", help="File to write: .jsonl.gz, .jsonl, .json or .json.gz.")],
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="Directory to write one file per recorded instance into; with one --instance, "
+                                   "the file to write: .jsonl.gz, .jsonl, .json or .json.gz."),
+    ],
     statuses: Annotated[int, typer.Option(min=1, help="Timeline entries to write (originals and boosts).")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed: same parameters and seed, same bytes.")] = 2026,
     profile: Annotated[
@@ -38,10 +50,17 @@ def generate(
     boost_ratio: Annotated[float | None, typer.Option(help="Share of entries that are boosts (default 0.15).")] = None,
     reply_ratio: Annotated[float | None, typer.Option(help="Share of originals that are replies (default 0.10).")] = None,
     languages: Annotated[
-        str | None, typer.Option(help="Language mix, e.g. 'en=40,de=9,null=8,empty=1' (null: no language).")
+        str | None,
+        typer.Option(help="One language mix for every instance, e.g. 'en=40,de=9,null=8,empty=1' (null: no "
+                          "language). Default: each instance's region's mix."),
     ] = None,
-    instance: Annotated[str | None, typer.Option(help="Host of the instance the recording comes from.")] = None,
+    instance: Annotated[
+        list[str] | None,
+        typer.Option(help="A recorded instance (host name); repeat for several. Default: "
+                          f"{', '.join(RECORDED_INSTANCES)}."),
+    ] = None,
     end: Annotated[str | None, typer.Option(help="created_at of the newest entry, ISO 8601.")] = None,
+    days: Annotated[float | None, typer.Option(help=f"Days from the oldest entry to the newest (default {DEFAULT_DAYS}).")] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help=f"{' or '.join(FORMATS)}; by default from the file name.")
     ] = None,
@@ -51,14 +70,17 @@ def generate(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Write a synthetic recording of a public timeline: exact Mastodon Status entities, newest first."""
+    """Write synthetic recordings of public timelines, one per recorded instance: exact Mastodon
+    Status entities, newest first, from a synthetic fediverse of invented instances and people."""
     if profile not in PROFILES:
         err.print(f"[red]error:[/] unknown profile {profile!r}: choose {' or '.join(PROFILES)}")
         raise typer.Exit(code=1)
     changes: dict = {"statuses": statuses, "seed": seed, "accounts": accounts}
-    for name, value in (("boost_ratio", boost_ratio), ("reply_ratio", reply_ratio), ("instance", instance)):
+    for name, value in (("boost_ratio", boost_ratio), ("reply_ratio", reply_ratio), ("days", days)):
         if value is not None:
             changes[name] = value
+    if instance:
+        changes["recorded"] = tuple(instance)
     if end is not None:
         changes["end"] = end
     truth = Truth() if expected is not None else None
@@ -91,4 +113,7 @@ def generate(
         ("sha256 (uncompressed)", summary.sha256),
     ):
         table.add_row(label, value)
+    if len(summary.files) > 1:
+        for file in summary.files:
+            table.add_row(file.instance, f"{file.lines:,} lines, {file.file_bytes:,} bytes, sha256 {file.sha256[:16]}…")
     out.print(table)

@@ -25,7 +25,7 @@ REPLAY_URL = "http://mastodon-replay:8000"
 def seed(
     files: Annotated[Optional[list[Path]], typer.Option("--file", help="Statuses files to ingest (JSON lines or JSON arrays, .gz too); repeat for several.")] = None,
     live: Annotated[bool, typer.Option("--live", help="Collect from a live instance with your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE).")] = False,
-    instance: Annotated[Optional[str], typer.Option("--instance", help="The instance's base URL (with --live).")] = None,
+    instance: Annotated[Optional[str], typer.Option("--instance", help="With --live: the instance's base URL; else one recorded instance's domain (default: all).")] = None,
     timeline: Annotated[str, typer.Option("--timeline", metavar="public|local|tag:NAME", help="Which timeline.")] = "public",
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
     include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex (off by default).")] = False,
@@ -60,7 +60,14 @@ def seed(
         finally:
             edge.remove_on_edge(token_file)
     else:
-        code, output = edge.run_labctl(_collect_args(REPLAY_URL, timeline, limit) + common)
+        # The recorded data set: every instance the replay server serves (or the one --instance names).
+        from labctl.commands.feeds import recorded_instances
+
+        domains = [instance] if instance else recorded_instances(Manifest())
+        code, output = 0, ""
+        for domain in domains:
+            one_code, one_output = edge.run_labctl(_collect_args(f"{REPLAY_URL}/{domain}", timeline, limit) + common)
+            code, output = code or one_code, output + one_output
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     if code != 0:
         raise typer.Exit(code=code)
@@ -115,13 +122,14 @@ def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
 
 
 def run(
-    source: Annotated[str, typer.Option("--source", help="recorded (the replay server), file (--file) or live (--instance).")] = "recorded",
+    source: Annotated[Optional[str], typer.Option("--source", help="Default: the declared feeds (`labctl feeds list`). Or one feed for this run: recorded (the replay server; --instance DOMAIN), file (--file) or live (--instance URL).")] = None,
     files: Annotated[Optional[list[Path]], typer.Option("--file", help="With --source file: statuses files, copied to the edge node.")] = None,
     instance: Annotated[Optional[str], typer.Option("--instance", help="With --source live: the instance's URL (token: the Airflow Connection mastodon_default).")] = None,
     timeline: Annotated[str, typer.Option("--timeline", help="public, local or tag:NAME.")] = "public",
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
     include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex.")] = False,
     fail_task: Annotated[str, typer.Option("--fail-task", help="Make this task fail on purpose (to see an alert).")] = "",
+    collect_retries: Annotated[Optional[int], typer.Option("--collect-retries", min=0, help="At most this many retries of a failing feed in this run (default: the DAG's 3).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to follow the run.")] = 1800,
 ) -> None:
     """Trigger the pipeline DAG through Airflow's REST API and follow it task by task."""
@@ -129,7 +137,9 @@ def run(
     api = AirflowAPI(manifest)
     rn.wait_for_dag(api)
     rn.unpause(api)
-    conf: dict = {"source": source, "timeline": timeline, "include_noindex": include_noindex, "fail_task": fail_task, "limit": limit}
+    conf: dict = {"include_noindex": include_noindex, "fail_task": fail_task, "limit": limit, "collect_retries": collect_retries}
+    if source:
+        conf.update(source=source, timeline=timeline)
     if instance:
         conf["instance"] = instance
     if files:
@@ -139,11 +149,13 @@ def run(
     state = _follow(api, run_id, timeout)
     elapsed = time.monotonic() - state.started
     if state.state != "success":
-        failed = next((task for task in rn.TASK_ORDER if state.tasks.get(task) in ("failed", "upstream_failed")), None)
-        tail = rn.log_tail(api, run_id, failed, state.tries.get(failed, 1)) if failed else ""
-        what = f"run {run_id} ended {state.state}" + (f": task {failed} failed" if failed else "")
+        failed = state.failed()
+        tail = rn.log_tail(api, run_id, failed.task_id, failed.try_number, map_index=failed.map_index) if failed else ""
+        what = f"run {run_id} ended {state.state}" + (f": task {failed.name} {failed.state}" if failed else "")
+        if failed is not None and failed.task_id == "collect" and state.tasks.get("publish") == "success":
+            what += " (the other feeds were collected, processed and published)"
         raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({manifest.url(_airflow_endpoint())}); alerts: `labctl alerts`")
-    _summary(api, manifest, run_id, elapsed)
+    _summary(api, manifest, run_id, elapsed, state)
 
 
 def _airflow_endpoint():
@@ -185,13 +197,37 @@ def _tasks_table(state: rn.RunState) -> Table:
     table = Table(title=f"{rn.DAG_ID} {state.run_id}: {state.state}")
     table.add_column("task")
     table.add_column("state")
-    for task in rn.TASK_ORDER:
-        value = state.tasks.get(task, "none")
-        table.add_row(task, f"[{colours.get(value, 'white')}]{value}[/]")
+    # Every task has a row from the start (Airflow lists a task only once the run reaches it);
+    # a mapped task has one per feed once the feeds are known.
+    rows = [instance for instance in state.instances if instance.task_id not in rn.TASK_ORDER]
+    for task in reversed(rn.TASK_ORDER):
+        rows = ([i for i in state.instances if i.task_id == task] or [rn.TaskInstance(task, "none")]) + rows
+    for instance in rows:
+        table.add_row(instance.name, f"[{colours.get(instance.state, 'white')}]{instance.state}[/]")
     return table
 
 
-def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -> None:
+def _feeds_summary(api: AirflowAPI, state: rn.RunState) -> None:
+    """What each feed's collect task brought in (its return value)."""
+    table = Table(title="Feeds collected")
+    for column in ("feed", "state", "received", "written"):
+        table.add_column(column, justify="right" if column in ("received", "written") else "left")
+    for instance in state.instances:
+        if instance.task_id != "collect":
+            continue
+        result = rn.xcom(api, state.run_id, "collect", instance.map_index) or {}
+        if result.get("source") == "file":
+            files = result.get("files") or []
+            received = sum(f.get("records", 0) for f in files)
+            written = sum(f.get("written", 0) for f in files)
+        else:
+            received, written = result.get("received"), result.get("written")
+        table.add_row(instance.label or instance.name, instance.state, "" if received is None else str(received),
+                      "" if written is None else str(written))
+    out.print(table)
+
+
+def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float, state: rn.RunState) -> None:
     jobs = rn.xcom(api, run_id, "run_jobs") or {}
     checked = rn.xcom(api, run_id, "quality") or {}
     loaded = rn.xcom(api, run_id, "load_hbase") or {}
@@ -214,6 +250,7 @@ def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -
     for name, value in rows:
         table.add_row(name, "" if value is None else str(value))
     out.print(table)
+    _feeds_summary(api, state)
     ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
     ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")
 
@@ -231,7 +268,7 @@ def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     for column in ("received", "dag", "run", "task", "try", "error"):
         table.add_column(column, overflow="fold")
     for alert in received:
-        table.add_row(alert.get("received_at", ""), alert.get("dag_id", ""), alert.get("run_id", ""), alert.get("task_id", ""), str(alert.get("try_number", "")), (alert.get("error") or "")[:200])
+        table.add_row(alert.get("received_at", ""), alert.get("dag_id", ""), alert.get("run_id", ""), alert.get("task_id", "") + (f" [{alert['map_index']}]" if alert.get("map_index") else ""), str(alert.get("try_number", "")), (alert.get("error") or "")[:200])
     out.print(table if received else "No alert received.")
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
 
 DAG_ID = "mastodon_pipeline"
 TERMINAL = {"success", "failed"}
-TASK_ORDER = ("check_lab", "collect", "run_jobs", "quarantine", "load_hbase", "quality", "publish", "retention")
+# The DAG's tasks in the order a run goes through them (dags/mastodon_pipeline.py). `collect` is
+# mapped: one instance per feed, each with its map index and its feed as label.
+TASK_ORDER = ("check_lab", "feeds", "collect", "feeds_failed", "run_jobs", "quarantine", "load_hbase", "quality",
+              "publish", "retention")
+NOT_MAPPED = -1  # Airflow's map_index of a task that is not mapped
 
 
 def wait_for_dag(api: AirflowAPI, timeout: float = 180) -> dict:
@@ -79,35 +83,93 @@ def trigger(api: AirflowAPI, conf: dict) -> str:
     return run["dag_run_id"]
 
 
+@dataclass(frozen=True)
+class TaskInstance:
+    task_id: str
+    state: str
+    try_number: int = 1
+    map_index: int = NOT_MAPPED
+    label: str = ""  # a mapped instance's feed (the DAG's map_index_template), as Airflow rendered it
+
+    @property
+    def name(self) -> str:
+        """`collect toot.varmo.de public` for a mapped instance, the task id otherwise."""
+        if self.map_index == NOT_MAPPED:
+            return self.task_id
+        return f"{self.task_id} {self.label or f'#{self.map_index}'}"
+
+
 @dataclass
 class RunState:
     run_id: str
     state: str
-    tasks: dict[str, str] = field(default_factory=dict)
-    tries: dict[str, int] = field(default_factory=dict)
+    instances: list[TaskInstance] = field(default_factory=list)  # in TASK_ORDER, mapped ones by index
     started: float = field(default_factory=time.monotonic)
+
+    @property
+    def tasks(self) -> dict[str, str]:
+        """State by task name (one entry per feed for a mapped task), in run order."""
+        return {instance.name: instance.state for instance in self.instances}
+
+    def failed(self) -> TaskInstance | None:
+        """The first task that failed, in run order; a task that only had a failed upstream
+        (it never ran, so it has no log) only when no task failed itself."""
+        for states in (("failed",), ("upstream_failed",)):
+            found = next((instance for instance in self.instances if instance.state in states), None)
+            if found is not None:
+                return found
+        return None
+
+
+def _order(instance: TaskInstance) -> tuple[int, int]:
+    known = TASK_ORDER.index(instance.task_id) if instance.task_id in TASK_ORDER else len(TASK_ORDER)
+    return known, instance.map_index
 
 
 def poll(api: AirflowAPI, run_id: str) -> RunState:
     run = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}")
-    instances = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances").get("task_instances", [])
-    state = RunState(run_id, run.get("state") or "queued")
-    for instance in instances:
-        state.tasks[instance["task_id"]] = instance.get("state") or "none"
-        state.tries[instance["task_id"]] = instance.get("try_number") or 1
-    return state
+    # Airflow pages at 50 by default and caps a page at 100 ([api] maximum_page_limit): room for
+    # ninety feeds.
+    listed = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", limit=100).get("task_instances", [])
+    instances = [
+        TaskInstance(
+            task_id=item["task_id"],
+            state=item.get("state") or "none",
+            try_number=item.get("try_number") or 1,
+            map_index=NOT_MAPPED if item.get("map_index") is None else item["map_index"],
+            label=item.get("rendered_map_index") or "",
+        )
+        for item in listed
+    ]
+    if any(i.map_index != NOT_MAPPED and not i.label for i in instances):
+        # Airflow renders a mapped instance's name when it has run: until then (or if it never
+        # did), the feed is read from what `feeds` returned, in map-index order.
+        from labctl.pipeline.feeds import feed_label
+
+        listed = xcom(api, run_id, "feeds") or []
+        instances = [
+            replace(i, label=feed_label(listed[i.map_index]))
+            if i.map_index != NOT_MAPPED and not i.label and i.map_index < len(listed) else i
+            for i in instances
+        ]
+    return RunState(run_id, run.get("state") or "queued", sorted(instances, key=_order))
 
 
-def xcom(api: AirflowAPI, run_id: str, task_id: str):
+def xcom(api: AirflowAPI, run_id: str, task_id: str, map_index: int = NOT_MAPPED):
+    params = {} if map_index == NOT_MAPPED else {"map_index": map_index}
     try:
-        return api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value").get("value")
+        return api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value", **params).get("value")
     except LabError:
         return None
 
 
-def log_tail(api: AirflowAPI, run_id: str, task_id: str, try_number: int, lines: int = 40) -> str:
+def log_tail(api: AirflowAPI, run_id: str, task_id: str, try_number: int, lines: int = 40,
+             map_index: int = NOT_MAPPED) -> str:
+    """The end of a task's log; a mapped instance's is named by its map index (a query
+    parameter of Airflow 3's log endpoint, -1 when absent)."""
+    params = {"full_content": "true"} if map_index == NOT_MAPPED else {"full_content": "true", "map_index": map_index}
     try:
-        log = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}", full_content="true")
+        log = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}", **params)
     except LabError as exc:
         return f"(log unavailable: {exc.message})"
     content = log.get("content")

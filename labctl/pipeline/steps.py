@@ -52,10 +52,26 @@ def collect(*, source: str, instance: str, timeline: str, limit: int | None, inc
     if source == "file":
         results = ingest_files([Path(path) for path in files], fs, layout, include_noindex=include_noindex)
         return {"source": "file", "files": [asdict(result) for result in results]}
-    url = cluster.REPLAY_URL if source == "recorded" else instance
+    # A recorded instance is a path prefix of the replay server (its domain); none: the default one.
+    url = (f"{cluster.REPLAY_URL}/{instance}" if instance else cluster.REPLAY_URL) if source == "recorded" else instance
     options = CollectOptions(limit=limit, include_noindex=include_noindex)
     result = collect_timeline(url, Timeline.parse(timeline), fs, layout, token=Secret(token) if token else None, options=options)
     return {"source": source, "instance": result.instance, "timeline": result.timeline, "received": result.received, "written": result.written}
+
+
+def run_feeds(params: dict, declared: str | None) -> list[dict]:
+    """What this run collects, one item per mapped `collect` task: the feed its parameters name
+    (a one-off run: `labctl run --source ...`), else every declared feed (`declared`, the
+    Variable pipeline_feeds; unset, the manifest's default)."""
+    from labctl.pipeline.feeds import default_feeds, parse_feeds
+
+    if params.get("source"):
+        return [{"source": params["source"], "instance": params.get("instance") or "",
+                 "timeline": params.get("timeline") or "public"}]
+    feeds = parse_feeds(declared) if declared else default_feeds()
+    if not feeds:
+        raise ValueError("no feed is declared: set the Airflow Variable pipeline_feeds (`labctl feeds add`)")
+    return [feed.as_dict() for feed in feeds]
 
 
 def raw_records() -> int:

@@ -1,7 +1,10 @@
-"""`python -m labctl.replay --recording PATH --host 0.0.0.0 --port 8000`
+"""`python -m labctl.replay --recording PATH [--host 127.0.0.1] [--port 8000]`
 
-Every option falls back to a REPLAY_* environment variable (see config.py), so the compose
-service needs no arguments at all. The expected token is only read from REPLAY_TOKEN_FILE.
+PATH is one recording or a directory of them, one per instance: each instance is served
+under `/<its domain>` (the first also at the root). Every option falls back to a REPLAY_*
+environment variable (see config.py), so the compose service needs no arguments at all.
+It listens on 127.0.0.1 unless told otherwise (the compose service says 0.0.0.0 inside its
+container). The expected token is only read from REPLAY_TOKEN_FILE.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from labctl.replay.app import create_app
+from labctl.replay.app import create_replay
 from labctl.replay.config import ConfigError, ReplayConfig
 from labctl.replay.server import serve_forever
 
@@ -19,10 +22,10 @@ from labctl.replay.server import serve_forever
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m labctl.replay", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--recording", type=Path, help="statuses file (JSON lines or arrays, .gz or plain) [REPLAY_RECORDING]")
-    parser.add_argument("--host", help="address to listen on [REPLAY_HOST, default 0.0.0.0]")
+    parser.add_argument("--recording", type=Path, help="a recording (JSON lines or arrays, .gz or plain) or a directory of them [REPLAY_RECORDING]")
+    parser.add_argument("--host", help="address to listen on [REPLAY_HOST, default 127.0.0.1]")
     parser.add_argument("--port", type=int, help="port [REPLAY_PORT, default 8000]")
-    parser.add_argument("--domain", help="instance domain [REPLAY_DOMAIN, default: from the recording]")
+    parser.add_argument("--domain", help="instance domain of a single recording [REPLAY_DOMAIN, default: from the recording]")
     parser.add_argument("--version", dest="version", help="version string to report [REPLAY_VERSION]")
     parser.add_argument("--log-level", default="INFO", help="logging level (the access log is at INFO)")
     return parser
@@ -36,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
                                        domain=args.domain, version=args.version)
         if config.recording is None:
             raise ConfigError("no recording: give --recording PATH or set REPLAY_RECORDING")
-        if not config.recording.is_file():
+        if not config.recording.exists():
             raise ConfigError(f"recording {config.recording} does not exist")
-        app = create_app(config)
-    except ConfigError as exc:
+        app = create_replay(config)
+    except (ConfigError, ValueError) as exc:
         print(f"mastodon-replay: {exc}", file=sys.stderr)
         return 2
     serve_forever(app, config)

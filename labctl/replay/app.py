@@ -15,13 +15,15 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from labctl.replay.config import ReplayConfig
 from labctl.replay.limits import FaultPlan, Faults, RateLimiter, RateState
@@ -71,27 +73,109 @@ def _error(status: int, message: str) -> Response:
     return _json({"error": message}, status)
 
 
+def create_replay(
+    config: ReplayConfig,
+    stores: Mapping[str, StatusStore] | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """The replay server for one recording or several: a WSGI app.
+
+    Each recorded instance is served under a path prefix named after its domain,
+    `http://replay:8000/toot.varmo.de`, which Mastodon.py takes as an `api_base_url` like any
+    other; the first (in file-name order) is also served at the root, so a single recording
+    needs no prefix. Each instance is a server of its own, with its own rate-limit windows;
+    the token, settings and fault plan are shared. `GET /replay/instances` lists them."""
+    if stores is None:
+        stores = load_recordings(config)
+    if not stores:
+        raise ValueError("the replay server needs at least one recording")
+    plan = FaultPlan(config.faults)
+    listing = [
+        {"domain": domain, "path": f"/{domain}", "statuses": len(store), "default": number == 0}
+        for number, (domain, store) in enumerate(stores.items())
+    ]
+    apps = {
+        domain: create_app(config, store, clock=clock, sleep=sleep, domain=domain, plan=plan, listing=listing)
+        for domain, store in stores.items()
+    }
+    return DispatcherMiddleware(next(iter(apps.values())), {f"/{domain}": app for domain, app in apps.items()})
+
+
+def load_recordings(config: ReplayConfig) -> dict[str, StatusStore]:
+    """Recordings by the domain of the instance they come from (the host of their local
+    accounts): REPLAY_RECORDING is one file, or a directory of them (one per instance)."""
+    path = config.recording
+    if path is None:
+        raise ValueError("the replay server needs a recording (REPLAY_RECORDING or --recording)")
+    files = recording_files(path)
+    if not files:
+        raise ValueError(f"no recording in {path}: expected .jsonl, .json (or .gz) files")
+    stores: dict[str, StatusStore] = {}
+    for file in files:
+        store = StatusStore.from_file(file)
+        domain = config.domain if config.domain and len(files) == 1 else store.domain
+        if domain in stores:
+            raise ValueError(f"two recordings claim the instance {domain}: {file.name} and another; keep one")
+        stores[domain] = store
+    return stores
+
+
+def recording_files(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    suffixes = (".jsonl", ".jsonl.gz", ".json", ".json.gz", ".ndjson", ".ndjson.gz")
+    return sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_"))
+                  and p.name.lower().endswith(suffixes))
+
+
 def create_app(
     config: ReplayConfig,
     store: StatusStore | None = None,
     *,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    domain: str | None = None,
+    plan: FaultPlan | None = None,
+    listing: list[dict[str, Any]] | None = None,
 ) -> Flask:
+    """One recorded instance (`create_replay` serves several)."""
     if store is None:
         if config.recording is None:
             raise ValueError("the replay server needs a recording (REPLAY_RECORDING or --recording)")
         store = StatusStore.from_file(config.recording)
-    domain = config.domain or store.domain
+    domain = domain or config.domain or store.domain
     limiter = RateLimiter(config.rate_limit, config.rate_window, clock)
-    plan = FaultPlan(config.faults)
+    plan = plan or FaultPlan(config.faults)
+    if listing is None:
+        listing = [{"domain": domain, "path": "", "statuses": len(store), "default": True}]
 
     app = Flask("labctl.replay")
 
-    def client_key(auth_header: str) -> str:
-        # Mastodon limits per account when authenticated and per IP otherwise.
-        if auth_header:
-            return "token:" + hmac.new(b"ratelimit", auth_header.encode(), "sha256").hexdigest()
+    @app.get("/replay/instances")
+    def instances() -> Response:
+        return _json({"instances": listing})
+
+    def bearer() -> tuple[str, str | None]:
+        """("anonymous" | "valid" | "invalid", the token presented). Without a token file no
+        token is valid: Mastodon refuses a token it never issued, whatever its shape."""
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return "anonymous", None
+        scheme, _, presented = header.partition(" ")
+        presented = presented.strip()
+        if scheme.lower() != "bearer" or not presented or config.token is None:
+            return "invalid", None
+        if not hmac.compare_digest(presented.encode(), config.token.encode()):
+            return "invalid", None
+        return "valid", presented
+
+    def client_key(state: str, token: str | None) -> str:
+        # Mastodon limits per account when authenticated and per IP otherwise. Keyed after the
+        # token is checked: a client inventing tokens stays on its IP's budget.
+        if state == "valid" and token is not None:
+            return "token:" + hmac.new(b"ratelimit", token.encode(), "sha256").hexdigest()
         return f"ip:{request.remote_addr}"
 
     @app.before_request
@@ -106,7 +190,8 @@ def create_app(
             # shift the reset by their clock's offset from Date, so the wait stays storm_reset.
             g.rate = RateState(False, config.rate_limit, 0, int(now) + config.faults.storm_reset)
             return _error(429, TOO_MANY)
-        g.rate = limiter.hit(client_key(request.headers.get("Authorization", "")))
+        g.bearer, token = bearer()
+        g.rate = limiter.hit(client_key(g.bearer, token))
         if not g.rate.allowed:
             return _error(429, TOO_MANY)
         if g.faults.slow and config.faults.delay > 0:
@@ -132,15 +217,12 @@ def create_app(
         return response
 
     def authenticate(required: bool) -> _Auth:
-        header = request.headers.get("Authorization", "")
-        if not header:
+        state = g.get("bearer") or bearer()[0]
+        if state == "anonymous":
             if required or config.require_token:
                 return _Auth(False, _error(401, INVALID_TOKEN))
             return _Auth(False)
-        scheme, _, presented = header.partition(" ")
-        if scheme.lower() != "bearer" or not presented.strip():
-            return _Auth(False, _error(401, INVALID_TOKEN))
-        if config.token is not None and not hmac.compare_digest(presented.strip().encode(), config.token.encode()):
+        if state == "invalid":
             return _Auth(False, _error(401, INVALID_TOKEN))
         return _Auth(True)
 

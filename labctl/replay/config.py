@@ -112,7 +112,7 @@ class ReplayConfig:
         )
         values: dict[str, Any] = dict(
             recording=get("RECORDING", Path, None),
-            host=get("HOST", str, "0.0.0.0"),
+            host=get("HOST", str, "127.0.0.1"),
             port=get("PORT", int, 8000),
             domain=get("DOMAIN", str, None),
             version=get("VERSION", str, cls.version),

@@ -18,7 +18,10 @@ class RateState:
 
 
 class RateLimiter:
-    """Mastodon-like fixed windows: `limit` requests per `window` seconds per client key."""
+    """Mastodon-like fixed windows: `limit` requests per `window` seconds per client key.
+
+    Windows that have ended are swept out at most once per window length, so the table
+    holds only the clients seen in the last two windows, however many come and go."""
 
     def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.time):
         if limit < 1 or window <= 0:
@@ -26,10 +29,17 @@ class RateLimiter:
         self.limit, self.window, self.clock = limit, window, clock
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
+        self._next_sweep = clock() + window
+
+    def __len__(self) -> int:
+        return len(self._windows)
 
     def hit(self, key: str) -> RateState:
         now = self.clock()
         with self._lock:
+            if now >= self._next_sweep:
+                self._windows = {k: v for k, v in self._windows.items() if now < v[0] + self.window}
+                self._next_sweep = now + self.window
             start, used = self._windows.get(key, (now, 0))
             if now >= start + self.window:
                 start, used = now, 0

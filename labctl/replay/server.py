@@ -7,8 +7,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from labctl.replay.app import ConnectionDropped
@@ -20,12 +20,12 @@ log = logging.getLogger("labctl.replay")
 @dataclass(frozen=True)
 class RunningServer:
     url: str
-    app: Flask
+    app: Any  # a Flask app, or the WSGI app of several (create_replay)
     server: BaseWSGIServer
 
 
 @contextmanager
-def serve_in_thread(app: Flask, host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningServer]:
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningServer]:
     """Serve `app` on a free loopback port in a daemon thread for the duration of the block."""
     server = make_server(host, port, app, threaded=True)
     server.daemon_threads = True
@@ -51,7 +51,7 @@ class _QuietInjectedDrops(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
 
 
-def serve_forever(app: Flask, config: ReplayConfig) -> None:
+def serve_forever(app: Any, config: ReplayConfig) -> None:
     """Production serving, as the compose service runs it."""
     from waitress import serve
 

@@ -5,11 +5,12 @@ compared in tests, so it never drifts from this code.
 """
 
 from labctl.seedgen.config import (
+    DEFAULT_DAYS,
     DEFAULT_END,
-    DEFAULT_LANGUAGES,
     PROFILES,
-    RECORDING_INSTANCE,
+    RECORDED_INSTANCES,
     SHIPPED_COMMAND,
+    SHIPPED_FILES,
     SHIPPED_PATH,
     SHIPPED_RECORDING,
     EdgeRates,
@@ -22,12 +23,13 @@ from labctl.seedgen.truth import Truth
 from labctl.seedgen.writer import FORMATS, Summary, recording_lines, resolve_format, write_recording
 
 __all__ = [
+    "DEFAULT_DAYS",
     "DEFAULT_END",
-    "DEFAULT_LANGUAGES",
     "FORMATS",
     "PROFILES",
-    "RECORDING_INSTANCE",
+    "RECORDED_INSTANCES",
     "SHIPPED_COMMAND",
+    "SHIPPED_FILES",
     "SHIPPED_PATH",
     "SHIPPED_RECORDING",
     "EdgeRates",

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-# The instance the shipped recording claims to come from (the replay server
-# answers /api/v1/instance for it). Reserved TLD: no real server can own it.
-RECORDING_INSTANCE = "social.lab.example"
+from labctl.seedgen.ids import parse_instant
+from labctl.seedgen.world import RECORDED_INSTANCES
 
 # Newest status of a recording unless told otherwise: fixed, so output never depends on the clock.
 DEFAULT_END = "2026-01-31T18:00:00Z"
 
-# Languages as a public timeline shows them; "null" is a JSON null, "empty" an empty string.
-DEFAULT_LANGUAGES: dict[str, float] = {
-    "en": 40, "de": 9, "ja": 7, "es": 6, "fr": 6, "pt": 4, "nl": 3, "it": 3, "zh": 2,
-    "ko": 1.5, "pl": 1.5, "sv": 1, "uk": 1, "ar": 1, "he": 0.5, "null": 8, "empty": 0.5,
-}  # fmt: skip
+# How long the recording runs, ending at DEFAULT_END: long enough for a month to stand out.
+DEFAULT_DAYS = 123
 
 
 @dataclass(frozen=True)
@@ -51,13 +47,13 @@ class GeneratorConfig:
     statuses: int = 20_000  # timeline entries (originals and boosts), malformed lines not included
     seed: int = 2026
     accounts: int | None = None  # None: derived from `statuses`
-    instance: str = RECORDING_INSTANCE
+    recorded: tuple[str, ...] = RECORDED_INSTANCES  # one timeline (one file) per recorded instance
     end: str = DEFAULT_END  # created_at of the newest entry (ISO 8601)
-    mean_gap_ms: int = 2_500  # mean time between two entries of the timeline
+    days: float = DEFAULT_DAYS  # from the oldest entry to the newest, about
     boost_ratio: float = 0.15
     reply_ratio: float = 0.10
-    local_ratio: float = 0.35  # share of accounts on the local instance
-    languages: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LANGUAGES))
+    local_ratio: float = 0.35  # share of accounts on the recorded instances
+    languages: dict[str, float] | None = None  # None: each instance's regional mix (world.py)
     edges: EdgeRates = EdgeRates()
     noise: LineNoise = LineNoise()
 
@@ -70,12 +66,20 @@ class GeneratorConfig:
         for name in ("boost_ratio", "reply_ratio", "local_ratio"):
             if not 0.0 <= getattr(self, name) <= 0.9:
                 problems.append(f"{name} must be between 0 and 0.9 (got {getattr(self, name)})")
-        if self.mean_gap_ms < 10:
-            problems.append(f"mean_gap_ms must be at least 10 (got {self.mean_gap_ms})")
-        if not self.languages or any(w < 0 for w in self.languages.values()) or sum(self.languages.values()) <= 0:
+        if not 0 < self.days <= 3650 or self.days * 86_400_000 / max(self.statuses, 1) < 10:
+            problems.append(f"days must be above 0, at most 3650, and leave 10 ms per status (got {self.days})")
+        languages = self.languages
+        if languages is not None and (not languages or any(w < 0 for w in languages.values()) or sum(languages.values()) <= 0):
             problems.append(f"languages need positive weights (got {self.languages})")
-        if "." not in self.instance or self.instance != self.instance.lower():
-            problems.append(f"instance must be a lower-case host name (got {self.instance!r})")
+        if not self.recorded or len(set(self.recorded)) != len(self.recorded):
+            problems.append(f"recorded instances must be distinct and at least one (got {self.recorded})")
+        for instance in self.recorded:
+            if "." not in instance or instance != instance.lower() or "/" in instance:
+                problems.append(f"instance must be a lower-case host name (got {instance!r})")
+        try:
+            parse_instant(self.end)
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -85,14 +89,21 @@ class GeneratorConfig:
             return self.accounts
         return min(max(self.statuses // 8, 200), 60_000)
 
+    @property
+    def mean_gap_ms(self) -> int:
+        """Mean time between two entries of the merged timelines."""
+        return max(10, round(self.days * 86_400_000 / self.statuses))
+
     def replace(self, **changes) -> GeneratorConfig:
         return dataclasses.replace(self, **changes)
 
 
 # The recording shipped in seed_data/, and the command that regenerates it (seed_data/README.md).
 SHIPPED_RECORDING = GeneratorConfig(statuses=20_000, seed=2026)
-SHIPPED_PATH = "seed_data/statuses.jsonl.gz"
+SHIPPED_PATH = "seed_data/recordings"
 SHIPPED_COMMAND = f"labctl data generate --statuses 20000 --seed 2026 --out {SHIPPED_PATH}"
+# Its files, relative to the repository root: one timeline per recorded instance.
+SHIPPED_FILES = tuple(f"{SHIPPED_PATH}/{instance}.jsonl.gz" for instance in SHIPPED_RECORDING.recorded)
 
 PROFILES: dict[str, GeneratorConfig] = {
     # What a public timeline looks like: every entry a valid Status, traps included.

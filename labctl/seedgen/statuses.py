@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from labctl.seedgen import markup
 from labctl.seedgen.accounts import Account, AccountTable, Snapshot, custom_emoji, snapshot
 from labctl.seedgen.config import EdgeRates
+from labctl.seedgen.accounts import hash_code
 from labctl.seedgen.ids import MS_PER_DAY, id_path, iso_ms, snowflake
-from labctl.seedgen.vocab import Lexicon, Weighted, syllable_word
+from labctl.seedgen.vocab import Lexicon, LinkDomain, Topic, Weighted, syllable_word
+from labctl.seedgen.world import World
 
 _SEPARATORS = ["\u2028", "\u2029", "\u0085"]
 _MEDIA_TYPES = Weighted.of({"image": 82, "video": 7, "gifv": 5, "audio": 3, "unknown": 3})
+# Topics whose posts mostly carry pictures, and what they attach instead of an image when they don't.
+_MEDIA_SHARE = {"photography": 0.85, "cats": 0.75, "art": 0.8, "nature": 0.5, "food": 0.5, "gaming": 0.35,
+                "music": 0.25}
+_MEDIA_BY_TOPIC = {"music": Weighted.of({"audio": 45, "image": 40, "video": 15}),
+                   "gaming": Weighted.of({"video": 40, "gifv": 25, "image": 35})}
+# A story: pictures draw more interactions than text alone, videos the most, audio less.
+_MEDIA_PULL = {"image": 1.8, "video": 3.5, "gifv": 1.2, "audio": 0.6, "unknown": 1.0}
+_MEDIA_DEFAULT_SHARE = 0.1
 _FLAVOURS = ["&", "<3", "it's", '"quoted"', "a>b", "½", "→", "🐘", "😀👍🏽", "e\u0301", "\u200b"]
 _CW = ["spoilers", "food", "politics", "eye contact", "long post", "lewd-ish joke", "mental health"]
 _CARD_TYPES = Weighted.of({"link": 85, "video": 8, "photo": 4, "rich": 3})
@@ -101,11 +112,12 @@ class Composer:
     """Writes statuses for one generated data set."""
 
     def __init__(
-        self, rng: random.Random, lexicon: Lexicon, table: AccountTable, *,
-        instance: str, end_ms: int, languages: Weighted[str], edges: EdgeRates,
+        self, rng: random.Random, lexicon: Lexicon, table: AccountTable, world: World, *,
+        end_ms: int, languages: Weighted[str] | None, edges: EdgeRates,
     ) -> None:  # fmt: skip
-        self.rng, self.lexicon, self.table = rng, lexicon, table
-        self.instance, self.end_ms, self.languages, self.edges = instance, end_ms, languages, edges
+        self.rng, self.lexicon, self.table, self.world = rng, lexicon, table, world
+        self.end_ms, self.edges = end_ms, edges
+        self.languages = {i.domain: languages or i.languages for i in world.instances}
 
     # -- originals ------------------------------------------------------------------------------
 
@@ -114,12 +126,14 @@ class Composer:
         boosted: bool = False,
     ) -> Original:  # fmt: skip
         rng, edges = self.rng, self.edges
-        status_id = snowflake(ms, low)
-        uri, url = self._locations(author, ms, low, status_id)
-        language_key = author.language if rng.random() < 0.7 else self.languages.draw(rng)
+        status_id = snowflake(ms, low)  # each recording gives it its own id (localize)
+        uri, url = self._locations(author, ms, low)
+        language_key = author.language if rng.random() < 0.7 else self.languages[author.host].draw(rng)
         language = {"null": None, "empty": ""}.get(language_key, language_key)
-        draft = self._write(author, language or author.language or "en", reply_to)
-        media = self._media(ms, author) if rng.random() < 0.18 else []
+        written = language or (author.language if author.language not in ("null", "empty") else "en")
+        topic = self._topic(author, ms)
+        draft = self._write(author, written, reply_to, topic, ms)
+        media = self._media(ms, author, topic) if rng.random() < _MEDIA_SHARE.get(topic.name, _MEDIA_DEFAULT_SHARE) else []
         poll = self._poll(ms, language or "en") if not media and rng.random() < 0.02 else None
         spoiler = rng.choice(_CW) if rng.random() < 0.06 else ""
         edited_at = iso_ms(min(self.end_ms, ms + rng.randint(5_000, 1_200_000))) if rng.random() < 0.04 else None
@@ -150,7 +164,7 @@ class Composer:
             mentions=list(draft.mentions.values()),
             tags=self._tags_entity(draft),
             emojis=list(draft.emojis.values()),
-            card=self._card(draft.links[0], language) if draft.links and rng.random() < 0.5 else None,
+            card=self._card(draft.links[0], language, author.host) if draft.links and rng.random() < 0.5 else None,
             poll=poll,
         )
         if rng.random() < edges.missing_optional:  # older servers and proxies leave keys out altogether
@@ -171,23 +185,22 @@ class Composer:
             emojis=tuple(draft.emojis),
             media_types=tuple(m["type"] for m in media),
         )
-        return Original(entity, facts, status_id, ms, author, snap, self._saturation(author, boosted), visible)
+        pull = _MEDIA_PULL[media[0]["type"]] if media else 1.0
+        return Original(entity, facts, status_id, ms, author, snap, self._saturation(author, boosted, pull), visible)
 
     def _snapshot(self, account: Account, ms: int) -> Snapshot:
         snap = snapshot(account, ms, self.end_ms, self.rng)
         if account.local and self.rng.random() < self.edges.local_url_mixed_case:
-            snap.entity["url"] = f"https://{self.instance.title()}/@{account.username}"
+            snap.entity["url"] = f"https://{account.host.title()}/@{account.username}"
         return snap
 
-    def _locations(self, author: Account, ms: int, low: int, status_id: str) -> tuple[str, str]:
-        if author.local:
-            return f"{author.uri}/statuses/{status_id}", f"https://{self.instance}/@{author.username}/{status_id}"
-        remote_id = snowflake(ms, low ^ 0x5A5A)  # the author's server numbers the status itself
-        return f"{author.uri}/statuses/{remote_id}", f"https://{author.host}/@{author.username}/{remote_id}"
+    def _locations(self, author: Account, ms: int, low: int) -> tuple[str, str]:
+        home_id = snowflake(ms, low ^ host_key(author.host))  # the author's server numbers the status itself
+        return f"{author.uri}/statuses/{home_id}", f"{author.profile_url}/{home_id}"
 
-    def _saturation(self, author: Account, boosted: bool) -> tuple[int, int, int]:
+    def _saturation(self, author: Account, boosted: bool, pull: float = 1.0) -> tuple[int, int, int]:
         reach = 1.0 + math.sqrt(max(author.followers, 0)) / 8
-        favourites = int((self.rng.paretovariate(1.4) - 1) * reach * (4 if boosted else 1))
+        favourites = int((self.rng.paretovariate(1.4) - 1) * reach * pull * (4 if boosted else 1))
         return (
             int(favourites * self.rng.uniform(0.0, 0.4)),
             max(int(favourites * self.rng.uniform(0.0, 0.5)), 1 if boosted else 0),
@@ -196,15 +209,31 @@ class Composer:
 
     # -- content --------------------------------------------------------------------------------
 
-    def _write(self, author: Account, language: str, reply_to: Original | None) -> _Draft:
+    def _topic(self, author: Account, ms: int) -> Topic:
+        """What a post is about: mostly the author's interests, with the calendar's stories."""
+        rng, topics = self.rng, self.lexicon.topic
+        day = time.gmtime(ms // 1000)
+        if day.tm_mon == 12 and day.tm_mday <= 25 and rng.random() < (0.35 if "tech" in author.interests else 0.03):
+            return topics["adventofcode"]  # the puzzles' season: a topic that rises in one month
+        if day.tm_wday == 5 and rng.random() < 0.06:
+            return topics["cats"]  # caturday
+        if rng.random() < 0.75:
+            return topics[rng.choice(author.interests)]
+        return self.lexicon.topics.draw(rng)
+
+    def _write(self, author: Account, language: str, reply_to: Original | None, topic: Topic, ms: int) -> _Draft:
         rng, draft = self.rng, _Draft()
+        self._language, self._topic_now = language, topic
+        self._weekday_tag = topic.weekday_tags.get(time.gmtime(ms // 1000).tm_wday)
         if reply_to is not None and reply_to.author.index != author.index:
             self._mention(draft, reply_to.author)
         for _ in range(rng.choices((0, 1, 2, 3), (85, 10, 4, 1))[0]):
             self._mention(draft, self._mention_target())
         long_post = rng.random() < self.edges.long_post
         n_words = _LONG_POST_WORDS if long_post else min(int(rng.lognormvariate(2.8, 0.8)) + 1, 110)
-        n_tags = rng.choices((0, 1, 2, 3, 4, 6, 9, 12), (55, 20, 10, 6, 4, 3, 1.5, 0.5))[0]
+        n_tags = rng.choices((0, 1, 2, 3, 4, 6, 9, 12), (45, 24, 12, 8, 5, 3.5, 1.5, 0.5))[0]
+        if self._weekday_tag and n_tags == 0 and rng.random() < 0.6:
+            n_tags = 1
         n_links = rng.choices((0, 1, 2, 3), (80, 15, 4, 1))[0]
         n_emojis = rng.choices((0, 1, 2, 3), (92, 5, 2, 1))[0]
         inline_tags = n_tags if rng.random() < 0.5 else rng.randint(0, n_tags)
@@ -259,11 +288,11 @@ class Composer:
         else:
             shortcode = self.lexicon.emojis.draw(self.rng)
             draft.add(f":{shortcode}:")
-            draft.emojis.setdefault(shortcode, custom_emoji(shortcode, self.instance))
+            draft.emojis.setdefault(shortcode, custom_emoji(shortcode, author.host))
 
     def _mention_target(self) -> Account | tuple[str, str]:
         if self.rng.random() < 0.1:  # someone this server knows of but who never posts here
-            host = self.lexicon.hosts.draw(self.rng)
+            host = self.world.by_accounts.draw(self.rng).spelling
             return syllable_word(self.rng, "ka ri mo te sa vo lu ba ne".split(), 2, 4), host
         return self.table.by_popularity.draw(self.rng)
 
@@ -280,11 +309,16 @@ class Composer:
         draft.mentions.setdefault(handle, {"id": mention_id, "username": username, "url": url, "acct": acct})
 
     def _hashtag(self, draft: _Draft, author: Account) -> None:
-        canonical = self.lexicon.tags.draw(self.rng)
-        typed = _case_variant(self.rng, canonical)
-        tag_host = self.instance if author.local else author.host
-        draft.add(markup.hashtag(f"https://{tag_host}/tags/{typed}", typed))
-        draft.tags.setdefault(typed.lower(), {"name": typed, "url": f"https://{self.instance}/tags/{typed.lower()}"})
+        rng, topic = self.rng, self._topic_now
+        if self._weekday_tag and not draft.tags and rng.random() < 0.8:
+            canonical = self._weekday_tag
+        else:
+            if rng.random() < 0.1:  # now and then a tag of another topic
+                topic = self.lexicon.topics.draw(rng)
+            canonical = topic.tags.get(self._language, topic.tags["*"]).draw(rng)
+        typed = _case_variant(rng, canonical)
+        draft.add(markup.hashtag(f"https://{author.host}/tags/{typed}", typed))
+        draft.tags.setdefault(typed.lower(), {"name": typed, "url": f"https://{author.host}/tags/{typed.lower()}"})
 
     def _tags_entity(self, draft: _Draft) -> list[dict[str, Any]]:
         tags = list(draft.tags.values())
@@ -297,18 +331,31 @@ class Composer:
 
     def _link(self, draft: _Draft) -> None:
         rng, edges = self.rng, self.edges
-        domain = self.lexicon.domains.draw(rng)
+        domain = self._link_domain()
         path = domain.paths.draw(rng)
-        query = f"?id={rng.randint(1, 500)}&lang={rng.choice(['en', 'de'])}" if rng.random() < 0.1 else ""
-        scheme = "https" if rng.random() < 0.92 else "http"
-        host = ("www." if domain.www or rng.random() < 0.05 else "") + domain.host
+        query = ""
+        if "?" not in path and rng.random() < 0.1:
+            query = f"?id={rng.randint(1, 500)}&lang={rng.choice(['en', 'de'])}"
+        scheme = "https" if rng.random() < 0.96 else "http"
+        canonical = domain.host
+        if canonical == "wikipedia.org":  # each language has its own Wikipedia
+            canonical = f"{self._language if self._language in ('en', 'de', 'fr', 'es', 'it', 'ja', 'nl', 'pt', 'pl', 'sv', 'uk') else 'en'}.wikipedia.org"
+        host = ("www." if domain.www or rng.random() < 0.05 else "") + canonical
         if rng.random() < edges.link_mixed_case_host:
             host = host.upper() if rng.random() < 0.3 else host.title()
         fragment = f"#{syllable_word(rng, ['sec', 'tion', 'top', 'note'], 1, 2)}" if rng.random() < edges.link_fragment else ""
         href = f"{scheme}://{host}{path}{query}{fragment}"
         draft.add(markup.link(href))
         draft.links.append(href)
-        draft.urls.setdefault(f"{scheme}://{domain.host}{path}{query}", domain.host)
+        draft.urls.setdefault(f"{scheme}://{canonical}{path}{query}", canonical)
+
+    def _link_domain(self) -> LinkDomain:
+        roll = self.rng.random()
+        if roll < 0.55:
+            return self._topic_now.domains.draw(self.rng)
+        if roll < 0.8:
+            return self.lexicon.news.get(self._language, self.lexicon.news["en"]).draw(self.rng)
+        return self.lexicon.everywhere.draw(self.rng)
 
     # -- attachments ----------------------------------------------------------------------------
 
@@ -318,9 +365,9 @@ class Composer:
         name = self.rng.choice(self.lexicon.apps)
         return {"name": name, "website": f"https://{name.lower().replace(' ', '-')}.example"}
 
-    def _media(self, ms: int, author: Account) -> list[dict[str, Any]]:
+    def _media(self, ms: int, author: Account, topic: Topic) -> list[dict[str, Any]]:
         rng = self.rng
-        first = _MEDIA_TYPES.draw(rng)
+        first = _MEDIA_BY_TOPIC.get(topic.name, _MEDIA_TYPES).draw(rng)
         count = rng.choices((1, 2, 3, 4), (70, 12, 8, 10))[0] if first == "image" else 1
         kinds = [first] + ["image" if rng.random() < 0.95 else "unknown" for _ in range(count - 1)]
         if author.local:  # "unknown" is a remote file this server could not process; local uploads are checked
@@ -330,7 +377,7 @@ class Composer:
     def _attachment(self, kind: str, media_id: str, author: Account) -> dict[str, Any]:
         rng = self.rng
         cache = "" if author.local else "cache/"
-        base = f"https://files.{self.instance}/{cache}media_attachments/files/{id_path(media_id)}"
+        base = f"https://files.{author.host}/{cache}media_attachments/files/{id_path(media_id)}"
         extension = {"image": "jpg", "video": "mp4", "gifv": "mp4", "audio": "mp3", "unknown": "bin"}[kind]
         remote = None if author.local else f"https://files.{author.host.lower()}/media/{media_id}.{extension}"
         description = None
@@ -366,13 +413,13 @@ class Composer:
             "emojis": [],
         }
 
-    def _card(self, href: str, language: str | None) -> dict[str, Any]:
+    def _card(self, href: str, language: str | None, host: str) -> dict[str, Any]:
         rng = self.rng
         kind = _CARD_TYPES.draw(rng)
         text_language = language or "en"
         image = None
         if rng.random() < 0.7:
-            image = f"https://files.{self.instance}/cache/preview_cards/images/{rng.getrandbits(40):012x}/original.jpg"
+            image = f"https://files.{host}/cache/preview_cards/images/{rng.getrandbits(40):012x}/original.jpg"
         return {
             "url": href,
             "title": self.lexicon.text(rng, text_language, rng.randint(2, 10)),
@@ -400,8 +447,8 @@ class Composer:
         self, *, ms: int, low: int, booster: Account, original: Original, lag_ms: int
     ) -> tuple[Boost, tuple[int, int, int]]:
         """A boost of `original` by `booster`, embedding the original as fetched `lag_ms` later."""
-        boost_id = snowflake(ms, low)
-        activity_id = boost_id if booster.local else snowflake(ms, low ^ 0x5A5A)
+        boost_id = snowflake(ms, low)  # each recording gives it its own id (localize)
+        activity_id = snowflake(ms, low ^ host_key(booster.host))
         uri = f"{booster.uri}/statuses/{activity_id}/activity"
         snap = self._snapshot(booster, ms)
         embedded, counts = original.observed(ms + lag_ms, self.rng)
@@ -492,3 +539,47 @@ def _media_meta(rng: random.Random, kind: str) -> dict[str, Any] | None:
 def _duration(seconds: float) -> str:
     whole = int(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{int(round(seconds % 1 * 100)) % 100:02d}"
+
+
+def host_key(host: str) -> int:
+    """The low id bits one server mixes in: the same status has another id on each server."""
+    return hash_code(host.lower()) & 0xFFFF
+
+
+def _local_id(status_id: str | None, host: str) -> str | None:
+    if status_id is None:
+        return None
+    value = int(status_id)
+    return str(value ^ host_key(host))
+
+
+def localize(entity: dict[str, Any], instance: str) -> dict[str, Any]:
+    """A status (or boost) as the recorded `instance` serves it: its own ids, `acct` bare for
+    its own users and user@host for the others, and the fields Mastodon shows only for its own
+    users (`noindex`, `roles`, the posting `application`) only for them."""
+    status = dict(entity)
+    status["id"] = _local_id(status["id"], instance)
+    status["in_reply_to_id"] = _local_id(status["in_reply_to_id"], instance)
+    account = dict(status["account"])
+    home = account["uri"].split("/")[2]
+    own = home == instance
+    if own:
+        account["acct"] = account["username"]
+    elif "@" not in account["acct"]:
+        account["acct"] = f"{account['username']}@{account['url'].split('/')[2]}"
+    if not own:
+        account.pop("noindex", None)
+        account.pop("roles", None)
+        status.pop("application", None)
+    status["account"] = account
+    if status["mentions"]:
+        status["mentions"] = [_localize_mention(m, instance) for m in status["mentions"]]
+    if status.get("reblog"):
+        status["reblog"] = localize(status["reblog"], instance)
+    return status
+
+
+def _localize_mention(mention: dict[str, Any], instance: str) -> dict[str, Any]:
+    host = mention["url"].split("/")[2]
+    acct = mention["username"] if host.lower() == instance else f"{mention['username']}@{host}"
+    return mention if acct == mention["acct"] else {**mention, "acct": acct}

@@ -12,6 +12,7 @@ boosts may pick an already reserved original: one status, many observations.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections import deque
@@ -23,6 +24,7 @@ from labctl.seedgen.config import GeneratorConfig
 from labctl.seedgen.ids import MS_PER_DAY, midnight_ms, parse_instant
 from labctl.seedgen.statuses import Boost, Composer, Original
 from labctl.seedgen.vocab import Lexicon, Weighted
+from labctl.seedgen.world import World, build_world
 
 _LOOKAHEAD = 4_000  # how many slots back a boost or reply may reach
 _MEAN_REACH = 400  # typical distance, in slots, from a boost to its original
@@ -33,10 +35,15 @@ _REUSE = 0.35  # chance that a boost picks an original someone already boosted
 class Entry:
     """One line of the timeline, and what it carries."""
 
-    status: dict
+    status: dict  # as composed; `localize` renders it for each recorded instance
     original: Original  # the original status on this line: itself, or the one boosted
     counts: tuple[int, int, int]  # replies, reblogs, favourites as observed on this line
     boost: Boost | None = None
+    instances: tuple[str, ...] = ()  # the recorded instances whose timeline shows it
+
+    @property
+    def actor(self) -> Account:
+        return self.boost.booster if self.boost is not None else self.original.author
 
 
 class SlotClock:
@@ -75,25 +82,29 @@ class Timeline:
         end_ms = parse_instant(config.end)
         self.clock = SlotClock(random.Random(f"{config.seed}/clock"), end_ms, config.mean_gap_ms)
         # Accounts exist before their first status: the stream spans about statuses * mean gap.
-        span_ms = 2 * config.statuses * config.mean_gap_ms + 2 * MS_PER_DAY
-        languages = Weighted.of(config.languages)
+        languages = Weighted.of(config.languages) if config.languages else None
         setup = random.Random(f"{config.seed}/accounts")
-        remote_hosts = min(max(config.account_count // 12, 20), 4_000)
-        self.lexicon = Lexicon.build(setup, remote_hosts=remote_hosts, tags=2_000, domains=400)
+        instances = min(max(config.account_count // 12, 20), 4_000)
+        self.lexicon = Lexicon.build(setup)
+        self.world = build_world(setup, recorded=config.recorded, count=instances, end_ms=end_ms,
+                                 languages=config.languages)
         self.table = build_table(
             setup,
             self.lexicon,
+            self.world,
             count=config.account_count,
-            instance=config.instance,
             local_ratio=config.local_ratio,
-            languages=languages,
-            newest_creation_ms=midnight_ms(end_ms - span_ms),
+            # Accounts may be created while the recording runs: they post only once they exist.
+            newest_creation_ms=midnight_ms(end_ms - MS_PER_DAY),
             hidden_followers=config.edges.hidden_followers,
+            posts=config.statuses,
+            days=config.days,
         )
         self.composer = Composer(
-            self.rng, self.lexicon, self.table,
-            instance=config.instance, end_ms=end_ms, languages=languages, edges=config.edges,
+            self.rng, self.lexicon, self.table, self.world,
+            end_ms=end_ms, languages=languages, edges=config.edges,
         )  # fmt: skip
+        self.router = Router(random.Random(f"{config.seed}/routes"), self.world)
         self._reserved: dict[int, Original] = {}  # slot -> original written ahead of the stream
         self._boostable: list[int] = []  # reserved slots holding originals that are boosted
 
@@ -103,7 +114,7 @@ class Timeline:
             entry = self._entry_at(position)
             if entry is not None:
                 emitted += 1
-                yield entry
+                yield dataclasses.replace(entry, instances=self.router.route(entry.actor))
             position += 1
             self.clock.forget_before(position)
 
@@ -124,11 +135,11 @@ class Timeline:
 
     def _original(self, position: int) -> Entry:
         ms, low = self.clock.slot(position)
-        author = self.table.by_activity.draw(self.rng)
+        author = self.table.draw(self.table.by_activity, self.rng, ms)
         parent = None
         if self.rng.random() < self.config.reply_ratio:
             # A thread continues the author's own post; other replies go to someone else.
-            parent_author = author if self.rng.random() < 0.25 else self.table.by_popularity.draw(self.rng)
+            parent_author = author if self.rng.random() < 0.25 else self.table.draw(self.table.by_popularity, self.rng, ms)
             parent = self._reserve(position, parent_author, visible=self.rng.random() < 0.5, boosted=False)
         original = self.composer.original(ms=ms, low=low, author=author, visible=True, reply_to=parent)
         status, counts = original.observed(ms + self.rng.randint(60_000, 3 * 3_600_000), self.rng)
@@ -136,7 +147,7 @@ class Timeline:
 
     def _boost(self, position: int) -> Entry:
         ms, low = self.clock.slot(position)
-        booster = self.table.by_activity.draw(self.rng)
+        booster = self.table.draw(self.table.by_activity, self.rng, ms)
         original = self._boost_target(position, booster)
         original.boosters.add(booster.index)
         boost, counts = self.composer.boost(
@@ -149,7 +160,8 @@ class Timeline:
             candidate = self._reserved[self.rng.choice(self._boostable)]
             if booster.index not in candidate.boosters:  # Mastodon allows one boost per account
                 return candidate
-        author = booster if self.rng.random() < 0.03 else self.table.by_popularity.draw(self.rng)
+        target_ms = self.clock.slot(position)[0] - 3_600_000  # originals are older than their boosts
+        author = booster if self.rng.random() < 0.03 else self.table.draw(self.table.by_popularity, self.rng, target_ms)
         original = self._reserve(position, author, visible=self.rng.random() < 0.7, boosted=True)
         return original
 
@@ -164,3 +176,35 @@ class Timeline:
         if boosted:
             self._boostable.append(target)
         return original
+
+
+class Router:
+    """Which recorded instances' timelines show an entry. An account's own instance shows all it
+    posts; another recorded instance shows it when its users follow the author, which is likelier
+    for an author writing its language, and for a popular one. So each recorded timeline leans to
+    its region, and a popular status is often in several (with another id in each)."""
+
+    def __init__(self, rng: random.Random, world: World) -> None:
+        self.rng = rng
+        self.recorded = [i for i in world.instances if i.recorded]
+        self._mixes = {i.domain: _shares(i.languages) for i in self.recorded}
+
+    def route(self, actor: Account) -> tuple[str, ...]:
+        if len(self.recorded) == 1:
+            return (self.recorded[0].domain,)
+        affinity = {d: 0.12 + mix.get(actor.language, 0.0) for d, mix in self._mixes.items()}
+        if actor.host in affinity:
+            primary = actor.host
+        else:
+            primary = self.rng.choices(list(affinity), weights=list(affinity.values()))[0]
+        reach = min(0.45, 0.02 + math.sqrt(max(actor.followers, 0)) / 400)
+        extra = [d for d in affinity if d != primary and self.rng.random() < reach * affinity[d]]
+        return (primary, *extra)
+
+
+def _shares(weights: Weighted[str]) -> dict[str, float]:
+    total, previous, shares = weights.cumulative[-1], 0.0, {}
+    for item, cumulative in zip(weights.items, weights.cumulative):
+        shares[item] = (cumulative - previous) / total
+        previous = cumulative
+    return shares

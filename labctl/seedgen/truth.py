@@ -16,6 +16,7 @@ from typing import Any
 from labctl.seedgen.accounts import Account, Snapshot
 from labctl.seedgen.statuses import Facts
 from labctl.seedgen.timeline import Entry
+from labctl.seedgen.world import region_of
 
 
 @dataclass(slots=True)
@@ -39,11 +40,15 @@ class Truth:
             self._boosts.add(boost.key)
             self._seen_author(boost.booster, boost.snapshot, (boost.created_ms, int(boost.id)))
         facts = original.facts
-        if facts.key in self._statuses:
-            kept = self._statuses[facts.key][1]
-            kept[:] = [max(a, b) for a, b in zip(kept, entry.counts)]
-        else:
-            self._statuses[facts.key] = (facts, list(entry.counts))
+        # Without a uri the contract de-duplicates by id, and each server numbers a status its own
+        # way: one uri-less status shown by two recorded instances counts twice.
+        keys = [facts.key] if "://" in facts.key else [f"{facts.key}@{instance}" for instance in entry.instances]
+        for key in keys:
+            if key in self._statuses:
+                kept = self._statuses[key][1]
+                kept[:] = [max(a, b) for a, b in zip(kept, entry.counts)]
+            else:
+                self._statuses[key] = (facts, list(entry.counts))
         self._seen_author(original.author, original.snapshot, (original.created_ms, int(original.id)))
 
     def _seen_author(self, account: Account, snap: Snapshot, order: tuple[int, int]) -> None:
@@ -53,20 +58,36 @@ class Truth:
 
     def document(self) -> dict[str, Any]:
         """The metrics in the contract's JSON form (docs/metrics.md)."""
-        latest = sorted(self._latest.items(), key=lambda item: (-item[1].snapshot.followers, item[0]))
+        # A hidden follower count is written -1; the contract reads every count as at least 0.
+        latest = sorted(self._latest.items(), key=lambda item: (-max(item[1].snapshot.followers, 0), item[0]))
         followers = {
-            handle: {"followers": seen.snapshot.followers, "following": seen.snapshot.following,
-                     "statuses_count": seen.snapshot.statuses}
+            handle: {"followers": max(seen.snapshot.followers, 0), "following": max(seen.snapshot.following, 0),
+                     "statuses_count": max(seen.snapshot.statuses, 0)}
             for handle, seen in latest
         }  # fmt: skip
         authored: Counter[str] = Counter()
         interactions: Counter[str] = Counter()
         languages, media, urls, domains, tags, mentions, emojis = (Counter() for _ in range(7))
+        instances, regions = Counter(), Counter()
+        languages_in: dict[str, Counter[str]] = {}
+        # [statuses, interactions] with media, without, and per attachment type
+        groups: dict[str, list[int]] = {"with_media": [0, 0], "without_media": [0, 0]}
+        by_type: dict[str, list[int]] = {}
         with_media = 0
         for facts, (replies, reblogs, favourites) in self._statuses.values():
+            total = replies + reblogs + favourites
             authored[facts.handle] += 1
-            interactions[facts.handle] += replies + reblogs + favourites
+            interactions[facts.handle] += total
             languages[facts.language] += 1
+            host = facts.handle.partition("@")[2]
+            instances[host] += 1
+            regions[region_of(host)] += 1
+            languages_in.setdefault(region_of(host), Counter())[facts.language] += 1
+            for group in [groups["with_media" if facts.media_types else "without_media"]] + [
+                by_type.setdefault(kind, [0, 0]) for kind in set(facts.media_types)
+            ]:
+                group[0] += 1
+                group[1] += total
             media.update(facts.media_types)
             with_media += bool(facts.media_types)
             urls.update(facts.urls)
@@ -107,8 +128,21 @@ class Truth:
             "tags": _ranked(tags),
             "mentions": _ranked(mentions),
             "emojis": _ranked(emojis),
+            "instances": _ranked(instances),
+            "regions": _ranked(regions),
+            "language_by_region": {region: _ranked(languages_in[region]) for region in _ranked(regions)},
+            "media_engagement": {
+                "with_media": _average(*groups["with_media"]),
+                "without_media": _average(*groups["without_media"]),
+                "by_type": {kind: _average(*by_type[kind]) for kind in sorted(by_type, key=lambda k: (-by_type[k][0], k))},
+            },
         }
 
 
 def _ranked(counts: Counter[str]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _average(statuses: int, interactions: int) -> dict[str, Any]:
+    return {"statuses": statuses, "interactions": interactions,
+            "avg_interactions": interactions / statuses if statuses else 0.0}  # fmt: skip

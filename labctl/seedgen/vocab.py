@@ -1,10 +1,9 @@
-"""The invented vocabulary of the synthetic fediverse: words, names, hosts, tags, domains.
+"""The vocabulary of the synthetic fediverse: words, tags and link targets from the shipped
+lists (words.py), and invented names for people, emoji and apps.
 
-Everything is made up from syllables so that the recording holds no real
-person's data, and every host lives under the reserved `.example` / `.test`
-top-level domains (RFC 2606). Popularity is heavy-tailed: each list comes
-with Zipf weights, so a few tags, domains and instances dominate, as they do
-in a real stream.
+People's names are made up from syllables, so the recording holds no real person's data.
+Popularity is heavy-tailed: each list comes with Zipf weights, so a few tags, domains and
+instances dominate, as they do in a real stream.
 """
 
 from __future__ import annotations
@@ -16,30 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from labctl.seedgen.words import EVERYWHERE, NEWS, TOPICS, WEEKDAY_TAGS, WORDS, WWW
+
 T = TypeVar("T")
 
-# Syllables per language; CJK scripts are written without spaces between words.
 _LATIN = "ka ri mo ten sal vo lu bar nek tis ol an ve dor mi pa sen gru fal ith".split()
-_SYLLABLES: dict[str, tuple[list[str], str]] = {
-    "en": (_LATIN + "the ing ow ark ly wh sh ay".split(), " "),
-    "de": (_LATIN + "sch ür ein ß ö ä ung ber".split(), " "),
-    "fr": (_LATIN + "é è eau oi ç qu ien".split(), " "),
-    "es": (_LATIN + "ñ ci ón ll ía qué".split(), " "),
-    "pt": (_LATIN + "ão ç nh lh õe".split(), " "),
-    "it": (_LATIN + "gli zz cc ò chi".split(), " "),
-    "nl": (_LATIN + "ij oe ui sch aa".split(), " "),
-    "pl": (_LATIN + "ł ż ś cz rz ę".split(), " "),
-    "sv": (_LATIN + "å ä ö sj".split(), " "),
-    "uk": ("ка ри мо тен сал во лу бар ні ї є ть".split(), " "),
-    "ja": (list("のにをはがとでもかしたてすいるれ") + list("日本語時間東京雨桜猫"), ""),
-    "zh": (list("的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年"), ""),
-    "ko": (list("가나다라마바사아자차카타파하는을를이에의고서"), " "),
-    "ar": (list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"), " "),
-    "he": (list("אבגדהוזחטיכלמנסעפצקרשת"), " "),
-}
 _NAME_SYLLABLES = "ka ri mo te sa vo lu ba ne ti o an ve do mi pa se gru fa ith el wen ro ja qui zu".split()
 _NAME_SCRIPTS = ["Ææ", "Ññ", "Øø", "Łł", "Åå", "Žž"]  # a few letters outside ASCII, for display names
-_TLDS = ["example", "test", "social.example", "example.net", "example.org", "club.test"]
 _APP_NAMES = ["Tootloop", "Trunkline", "Stampede", "Fernpost", "Mammutkit", "Pachyderm Pro"]
 _EMOJI_STEMS = "blob cat fox parrot heart sparkle wave tea bread moon leaf rocket duck".split()
 
@@ -90,20 +72,46 @@ def _distinct(rng: random.Random, count: int, make) -> list[str]:
     return out
 
 
-def _hostname(rng: random.Random) -> str:
-    return f"{syllable_word(rng, _NAME_SYLLABLES, 2, 3)}.{rng.choice(_TLDS)}"
+def _link_path(rng: random.Random, host: str) -> str:
+    """An invented path in the style of the site: no real article, video or repository is meant."""
+    word = lambda low=1, high=3: syllable_word(rng, _LATIN, low, high)  # noqa: E731
+    if host in ("youtube.com",):
+        return "/watch?v=" + "".join(rng.choice(_ID_CHARS) for _ in range(11))
+    if host in ("youtu.be",):
+        return "/" + "".join(rng.choice(_ID_CHARS) for _ in range(11))
+    if host in ("github.com", "codeberg.org"):
+        return f"/{word(2, 3)}/{word(1, 3)}" + rng.choice(["", "", "/issues/" + str(rng.randint(1, 4000)), "/releases"])
+    if host == "wikipedia.org":
+        return "/wiki/" + "_".join(word(2, 4).capitalize() for _ in range(rng.choice((1, 1, 2))))
+    if host == "adventofcode.com":
+        return f"/2025/day/{rng.randint(1, 25)}"
+    depth = rng.choice((1, 2, 2, 3))
+    path = "/" + "/".join(word(1, 4) for _ in range(depth))
+    if rng.random() < 0.4:
+        path = f"/{word(1, 2)}/2025/{rng.randint(10, 12):02d}/" + "-".join(word(1, 3) for _ in range(rng.randint(3, 6)))
+    if rng.random() < 0.15:
+        path += f"-{rng.randint(1, 99999)}"
+    if rng.random() < 0.1:
+        path += ".html"
+    return path
 
 
-def _camel_tag(rng: random.Random) -> str:
-    parts = [syllable_word(rng, _LATIN, 1, 2) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))]
-    return "".join(p.capitalize() for p in parts) if len(parts) > 1 else parts[0]
+_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 @dataclass(frozen=True)
 class LinkDomain:
-    host: str  # canonical: lower case, no "www."
+    host: str  # canonical: lower case, no "www." (wikipedia.org takes the language as a subdomain)
     www: bool  # whether authors usually write it with "www."
     paths: Weighted[str]
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    tags: dict[str, Weighted[str]]  # language -> its tags and the shared ones
+    domains: Weighted[LinkDomain]
+    weekday_tags: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -111,35 +119,42 @@ class Lexicon:
     """The vocabulary one generated data set draws from."""
 
     words: dict[str, tuple[Weighted[str], str]]  # language -> (words, joiner)
-    hosts: Weighted[str]  # remote instances; a few spelled in mixed case
-    tags: Weighted[str]  # canonical tag spellings (some CamelCase, some non-ASCII)
-    domains: Weighted[LinkDomain]
+    topics: Weighted[Topic]
+    topic: dict[str, Topic]
+    news: dict[str, Weighted[LinkDomain]]  # language -> news sites
+    everywhere: Weighted[LinkDomain]
     emojis: Weighted[str]  # custom emoji shortcodes (case matters: blob and Blob differ)
     apps: list[str]
 
     @classmethod
-    def build(cls, rng: random.Random, *, remote_hosts: int, tags: int, domains: int) -> Lexicon:
-        words = {
-            lang: (Weighted.zipf(_distinct(rng, 500, lambda r, s=syl: syllable_word(r, s))), joiner)
-            for lang, (syl, joiner) in _SYLLABLES.items()
-        }
-        hosts = _distinct(rng, remote_hosts, _hostname)
-        # Some instances are known under a mixed-case spelling of their host.
-        hosts = [h.title() if rng.random() < 0.03 else h for h in hosts]
-        tag_names = _distinct(rng, tags, _camel_tag)
-        for i in range(7, len(tag_names), 97):  # a sprinkling of tags outside ASCII
-            tag_names[i] = tag_names[i] + rng.choice(["é", "ö", "日本", "ñ", "ß"])
-        domain_list = [
-            LinkDomain(host, rng.random() < 0.3, Weighted.zipf([_link_path(rng) for _ in range(rng.randint(3, 40))]))
-            for host in _distinct(rng, domains, _hostname)
-        ]
+    def build(cls, rng: random.Random) -> Lexicon:
+        words = {lang: (Weighted.zipf(text.split(), 0.9), joiner) for lang, (text, joiner) in WORDS.items()}
+        domains: dict[str, LinkDomain] = {}
+
+        def domain(host: str) -> LinkDomain:
+            if host not in domains:
+                paths = [_link_path(rng, host) for _ in range(rng.randint(5, 60))]
+                domains[host] = LinkDomain(host, host in WWW, Weighted.zipf(paths, 1.1))
+            return domains[host]
+
+        topics = {}
+        for name, spec in TOPICS.items():
+            shared = spec["tags"].get("*", [])
+            tags = {lang: Weighted.zipf(list(dict.fromkeys(own + shared)), 1.0)
+                    for lang, own in spec["tags"].items() if lang != "*"}
+            tags["*"] = Weighted.zipf(shared or next(iter(spec["tags"].values())), 1.0)
+            topics[name] = Topic(name, tags, Weighted.zipf([domain(h) for h in spec["domains"]], 1.0),
+                                 WEEKDAY_TAGS.get(name, {}))
+        news = {lang: Weighted.zipf([domain(h) for h in hosts], 1.0) for lang, hosts in NEWS.items()}
+        everywhere = Weighted.zipf([domain(h) for h in EVERYWHERE], 1.0)
         shortcodes = _distinct(rng, 240, lambda r: f"{r.choice(_EMOJI_STEMS)}_{syllable_word(r, _LATIN, 1, 2)}")
         shortcodes[5] = shortcodes[3].capitalize()  # differs from [3] only by case, as on real servers
         return cls(
             words=words,
-            hosts=Weighted.zipf(hosts, 1.1),
-            tags=Weighted.zipf(tag_names, 1.05),
-            domains=Weighted.zipf(domain_list, 1.1),
+            topics=Weighted(list(topics.values()), list(itertools.accumulate(s["weight"] for s in TOPICS.values()))),
+            topic=topics,
+            news=news,
+            everywhere=everywhere,
             emojis=Weighted.zipf(shortcodes),
             apps=list(_APP_NAMES),
         )
@@ -147,13 +162,3 @@ class Lexicon:
     def text(self, rng: random.Random, language: str, n_words: int) -> str:
         vocabulary, joiner = self.words.get(language, self.words["en"])
         return joiner.join(vocabulary.draw(rng) for _ in range(n_words))
-
-
-def _link_path(rng: random.Random) -> str:
-    depth = rng.choice((1, 2, 2, 3, 4))
-    path = "/" + "/".join(syllable_word(rng, _LATIN, 1, 4) for _ in range(depth))
-    if rng.random() < 0.15:
-        path += f"-{rng.randint(1, 99999)}"
-    if rng.random() < 0.1:
-        path += ".html"
-    return path

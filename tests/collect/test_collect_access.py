@@ -56,6 +56,8 @@ def test_feed_problems_follow_the_access_settings():
 
 
 def report_for(timeline, token=None, **server):
+    if token:  # the server issued it: a token it never issued is refused
+        server.setdefault("token", token)
     with running(STATUSES, **server) as replay:
         client = MastodonClient(replay.url, Secret(token) if token else None, ClientOptions(request_timeout=5))
         return check_access(client, [timeline])

@@ -32,16 +32,13 @@ def test_the_parameters_the_doc_names_are_the_dag_s():
 
 
 def test_the_variables_the_doc_names_are_read_by_the_dag():
-    named = set(re.findall(r"`(pipeline_\w+)", OPERATIONS)) | set(re.findall(r"`(raw_retention_days)`", OPERATIONS))
-    assert {"pipeline_source", "pipeline_instance", "pipeline_timeline", "raw_retention_days"} <= named
-    prefix = re.search(r'Variable\.get\(f"(pipeline_)\{name\}"', DAG)
-    for variable in named:
-        if variable.startswith("pipeline_"):
-            assert prefix and variable.removeprefix("pipeline_") in dag_params(), variable
-        else:
-            from labctl.lake.retention import RETENTION_VARIABLE
+    from labctl.lake.retention import RETENTION_VARIABLE
+    from labctl.pipeline.feeds import VARIABLE
 
-            assert variable == RETENTION_VARIABLE and "Variable.get(RETENTION_VARIABLE" in DAG
+    named = set(re.findall(r"`(pipeline_\w+)`", OPERATIONS)) | set(re.findall(r"`(raw_retention_days)`", OPERATIONS))
+    assert named == {VARIABLE, RETENTION_VARIABLE}
+    assert f'FEEDS_VARIABLE = "{VARIABLE}"' in DAG and "Variable.get(FEEDS_VARIABLE" in DAG
+    assert "Variable.get(RETENTION_VARIABLE" in DAG
 
 
 def test_the_settings_the_doc_names_are_the_lab_s():
@@ -62,8 +59,9 @@ def test_files_the_documents_point_to_exist():
 
 def test_the_storage_figure_is_what_ingestion_of_the_recording_takes(tmp_path):
     fs = LocalFileSystem(tmp_path)
-    [result] = ingest_files([ROOT / "seed_data" / "statuses.jsonl.gz"], fs, LakeLayout())
+    results = ingest_files(sorted((ROOT / "seed_data" / "recordings").iterdir()), fs, LakeLayout())
+    written = sum(result.written for result in results)
     stored = sum(e.size for e in walk_files(fs, LakeLayout().raw_source) if e.name.endswith(".jsonl.gz"))
-    assert f"the {result.written:,} statuses of the shipped recording take {stored / 1e6:.1f} MB" in OPERATIONS
+    assert f"the {written:,} statuses of the shipped recording take {stored / 1e6:.1f} MB" in OPERATIONS
     per_status = re.search(r"about (\d+) bytes per status", OPERATIONS)
-    assert per_status and abs(stored / result.written - int(per_status.group(1))) < 0.1 * int(per_status.group(1))
+    assert per_status and abs(stored / written - int(per_status.group(1))) < 0.1 * int(per_status.group(1))

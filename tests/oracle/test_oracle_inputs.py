@@ -102,7 +102,7 @@ def test_several_sources_are_one_input(tmp_path):
 
 def test_a_single_source_not_in_a_list_is_refused():
     with pytest.raises(TypeError, match="list"):
-        compute("seed_data/statuses.jsonl.gz")
+        compute("seed_data/recordings/toot.varmo.de.jsonl.gz")
 
 
 def test_the_command_line_prints_the_document_as_json(tmp_path):

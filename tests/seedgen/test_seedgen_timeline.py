@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from labctl.seedgen import RECORDING_INSTANCE, GeneratorConfig, recording_lines
+from labctl.seedgen import GeneratorConfig, recording_lines
+from labctl.seedgen.words import EVERYWHERE, NEWS, TOPICS
 from labctl.seedgen.ids import snowflake_ms
+from labctl.seedgen.writer import recording_entries
 
 STATUS_KEYS = [
     "id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive", "spoiler_text", "visibility",
@@ -24,12 +26,16 @@ ACCOUNT_KEYS = [
     "following_count", "statuses_count", "last_status_at", "hide_collections", "noindex", "emojis", "roles", "fields",
 ]  # fmt: skip
 API_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-RESERVED_HOST = re.compile(r"(^|\.)(example|test)$|(^|\.)example\.(com|net|org)$")
 
 
 @pytest.fixture(scope="module")
-def lines() -> list[bytes]:
-    return list(recording_lines(GeneratorConfig(statuses=4_000, seed=17)))
+def routed() -> list[tuple[str, bytes]]:
+    return list(recording_entries(GeneratorConfig(statuses=4_000, seed=17)))
+
+
+@pytest.fixture(scope="module")
+def lines(routed) -> list[bytes]:
+    return [line for _, line in routed]
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +53,10 @@ def ms(api_time: str) -> int:
     return int(datetime.fromisoformat(api_time).timestamp() * 1000)
 
 
-def test_entries_are_newest_first_with_snowflake_ids(entries):
-    times = [ms(e["created_at"]) for e in entries]
-    assert times == sorted(times, reverse=True) and len(set(times)) == len(times)
+def test_entries_are_newest_first_with_snowflake_ids(routed, entries):
+    for instance in {instance for instance, _ in routed}:
+        times = [ms(json.loads(line)["created_at"]) for i, line in routed if i == instance]
+        assert times == sorted(times, reverse=True) and len(set(times)) == len(times)
     for entry in entries:
         for status in filter(None, (entry, entry["reblog"])):
             assert API_TIME.match(status["created_at"])
@@ -62,16 +69,19 @@ def test_status_and_account_keys_follow_the_serializer_order(originals):
         assert [k for k in ACCOUNT_KEYS if k in status["account"]] == list(status["account"])
 
 
-def test_accounts_look_like_mastodons(entries):
-    accounts = {e["account"]["url"]: e["account"] for e in entries}
-    for account in accounts.values():
+def test_accounts_look_like_mastodons(routed):
+    accounts = {}
+    for instance, line in routed:
+        account = json.loads(line)["account"]
+        accounts[account["url"]] = account
         host = urlsplit(account["url"]).hostname
-        local = host == RECORDING_INSTANCE
+        local = host == instance  # as the recorded instance serving the line sees it
         if local:  # bare username for the instance's own users, user@host for the others
             assert account["acct"] == account["username"]
         else:
             assert account["acct"].lower() == f"{account['username']}@{host}".lower()
         assert ("noindex" in account) == local  # Mastodon tells only its own users' preference
+    for account in accounts.values():
         assert account["created_at"].endswith("T00:00:00.000Z")  # rounded to midnight, as the API does
         assert re.match(r"^\d{4}-\d{2}-\d{2}$", account["last_status_at"])
     years = Counter(a["created_at"][:4] for a in accounts.values())
@@ -101,14 +111,31 @@ def test_the_same_original_is_boosted_several_times_and_seen_alone_with_moving_c
             assert ms(entry["reblog"]["created_at"]) < ms(entry["created_at"])
 
 
-def test_observations_of_one_status_differ_only_in_their_counters(entries):
-    first: dict[str, dict] = {}
+def test_observations_of_one_status_differ_only_in_their_counters(routed):
+    first: dict[tuple[str, str], dict] = {}
     counters = ("replies_count", "reblogs_count", "favourites_count")
-    for entry in entries:
+    for instance, line in routed:
+        entry = json.loads(line)
         status = dict(entry["reblog"] or entry)
         for name in counters:
             del status[name]
-        assert first.setdefault(status["uri"], status) == status
+        assert first.setdefault((instance, status["uri"]), status) == status
+
+
+def test_a_status_on_several_instances_has_one_uri_and_an_id_on_each(routed):
+    """What de-duplication by uri is for: each server numbers a status it receives itself."""
+    seen: dict[str, dict[str, dict]] = {}
+    for instance, line in routed:
+        entry = json.loads(line)
+        status = entry["reblog"] or entry
+        seen.setdefault(status["uri"], {})[instance] = status
+    shared = [copies for copies in seen.values() if len(copies) > 1]
+    assert len(shared) > 0.005 * len(seen)
+    for copies in shared:
+        statuses = list(copies.values())
+        assert len({s["id"] for s in statuses}) == len(statuses)
+        assert len({(s["created_at"], s["content"], s["url"]) for s in statuses}) == 1
+        assert len({s["account"]["uri"] for s in statuses}) == 1
 
 
 def test_replies_point_to_older_statuses_some_of_them_in_the_recording(originals):
@@ -160,10 +187,21 @@ def test_mentions_and_hashtags_in_content_match_the_entities(originals):
         assert {t.lower() for t in typed} == {t["name"].lower() for t in status["tags"]}
 
 
-def test_every_host_is_reserved_for_examples(lines):
-    hosts = set(re.findall(rb"https?://([A-Za-z0-9.-]+)(?=[/\"?#:])", b"\n".join(lines)))
-    assert hosts
-    assert not [h for h in hosts if not RESERVED_HOST.search(h.decode().lower())]
+def test_every_host_is_an_invented_instance_a_shipped_link_target_or_reserved(entries):
+    """No real server is named as an instance: instance hosts are the accounts' (invented);
+    links go to the shipped list of public sites; apps and embeds to reserved names."""
+    instances = {urlsplit(s["account"]["uri"]).hostname for e in entries for s in filter(None, (e, e["reblog"]))}
+    instances |= {urlsplit(m["url"]).hostname.lower() for o in entries for m in (o["reblog"] or o)["mentions"]}
+    targets = {h for spec in TOPICS.values() for h in spec["domains"]} | {h for hs in NEWS.values() for h in hs}
+    targets |= set(EVERYWHERE)
+    blob = b"\n".join(json.dumps(e).encode() for e in entries)
+    hosts = {h.decode().lower() for h in re.findall(rb"https?://([A-Za-z0-9.-]+)(?=[/\"?#:])", blob)}
+    assert instances and hosts
+    for host in hosts:
+        bare = host.removeprefix("www.").removeprefix("files.")
+        known = bare in instances or bare in targets or bare.endswith((".wikipedia.org", ".example"))
+        assert known, host
+    assert not instances & targets
 
 
 def test_activity_and_popularity_are_heavy_tailed(entries, originals):
@@ -173,7 +211,9 @@ def test_activity_and_popularity_are_heavy_tailed(entries, originals):
     followers = sorted(e["account"]["followers_count"] for e in entries)
     assert followers[-1] > 100 * max(followers[len(followers) // 2], 1)
     tags = Counter(t["name"].lower() for s in originals for t in s["tags"])
-    assert tags.most_common(1)[0][1] > 20 * (sum(tags.values()) / len(tags))
+    # A bounded vocabulary of real tags, still heavy-tailed: a tenth of them carry most uses.
+    tenth = sum(n for _, n in tags.most_common(len(tags) // 10))
+    assert tenth > 0.3 * sum(tags.values()) and tags.most_common(1)[0][1] > 5 * (sum(tags.values()) / len(tags))
 
 
 def test_same_config_same_bytes_other_seed_other_bytes():
@@ -183,7 +223,7 @@ def test_same_config_same_bytes_other_seed_other_bytes():
 
 
 def test_parameters_shape_the_output():
-    config = GeneratorConfig(statuses=1_500, seed=8, boost_ratio=0.5, languages={"fr": 1}, instance="local.test")
+    config = GeneratorConfig(statuses=1_500, seed=8, boost_ratio=0.5, languages={"fr": 1}, recorded=("local.test",))
     entries = [json.loads(line) for line in recording_lines(config)]
     boosts = sum(1 for e in entries if e["reblog"])
     assert 0.35 < boosts / len(entries) < 0.65
@@ -197,7 +237,8 @@ def test_parameters_shape_the_output():
         ({"statuses": 0}, "statuses"),
         ({"boost_ratio": 1.5}, "boost_ratio"),
         ({"languages": {"en": -1}}, "languages"),
-        ({"instance": "Upper.Example"}, "instance"),
+        ({"recorded": ("Upper.Example",)}, "instance"),
+        ({"recorded": ()}, "recorded"),
         ({"accounts": 3}, "accounts"),
     ],
 )

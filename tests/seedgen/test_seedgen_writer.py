@@ -11,7 +11,7 @@ import pytest
 
 from labctl.seedgen import PROFILES, GeneratorConfig, resolve_format, write_recording
 
-SMALL = GeneratorConfig(statuses=400, seed=21)
+SMALL = GeneratorConfig(statuses=400, seed=21, recorded=("one.test",))  # one instance, one file
 
 
 def test_json_lines_gzip_is_reproducible_to_the_byte(tmp_path):
@@ -66,7 +66,7 @@ def test_a_failed_write_leaves_no_file_behind(tmp_path):
 
 
 def test_hostile_lines_are_blank_repeated_or_really_malformed(tmp_path):
-    summary = write_recording(PROFILES["hostile"].replace(statuses=3_000, seed=4), tmp_path / "h.jsonl")
+    summary = write_recording(PROFILES["hostile"].replace(statuses=3_000, seed=4, recorded=("h.test",)), tmp_path / "h.jsonl")
     assert summary.malformed > 0 and summary.blank > 0 and summary.duplicates > 0
     lines = (tmp_path / "h.jsonl").read_bytes().split(b"\n")[:-1]
     assert len(lines) == summary.lines
