@@ -17,6 +17,7 @@ from labctl.core import doctor as doc
 from labctl.core import engine as eng
 from labctl.core import figures
 from labctl.core.edge import EDGE_SERVICE, EDGE_USER
+from labctl.core.errors import LabError
 from labctl.core import lab
 from labctl.core.images import default_ca_bundle
 from labctl.core.manifest import Manifest
@@ -249,25 +250,33 @@ def doctor(fix: Annotated[bool, typer.Option("--fix", help="Install and start wh
 
 def version(
     as_json: JsonOption = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="The table docs/versions.md is made of.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/versions.md: the pinned and locked versions as a Markdown table.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="With --markdown: write docs/versions.md instead of printing it.")] = False,
 ) -> None:
-    """Every pinned version: the lab's stack (stack/lab.env) and labctl's Python libraries."""
-    from labctl.core.versions import all_versions, markdown_table
+    """Every pinned and locked version: the stack (stack/lab.env), labctl's Python libraries
+    (pyproject.toml, requirements.lock) and the images' constraints files."""
+    from labctl.core.versions import VERSIONS_DOC, all_versions, versions_document
 
+    if write and not markdown:
+        raise LabError("--write goes with --markdown", hint="labctl version --markdown --write")
+    if markdown:
+        document = versions_document()
+        if write:
+            VERSIONS_DOC.write_text(document)
+            err.print(f"wrote {VERSIONS_DOC.relative_to(VERSIONS_DOC.parents[1])}", highlight=False)
+        else:
+            out.print(document, end="", markup=False, highlight=False, soft_wrap=True)
+        return
     versions = all_versions(Manifest())
     if as_json:
         out.print_json(data=versions)
-    elif markdown:
-        out.print(markdown_table(versions), markup=False, highlight=False, soft_wrap=True)
-    else:
-        table = Table(title="Pinned versions")
-        table.add_column("component")
-        table.add_column("version")
-        for name, value in versions.items():
-            table.add_row(name, value)
-        out.print(table)
-
-
+        return
+    table = Table(title="Pinned and locked versions")
+    table.add_column("component")
+    table.add_column("version")
+    for name, value in versions.items():
+        table.add_row(name, value)
+    out.print(table)
 
 
 def exec_(
