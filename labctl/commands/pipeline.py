@@ -123,6 +123,7 @@ def run(
     include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex.")] = False,
     fail_task: Annotated[str, typer.Option("--fail-task", help="Make this task fail on purpose (to see an alert).")] = "",
     timeout: Annotated[float, typer.Option(help="Seconds to follow the run.")] = 1800,
+    as_json: Annotated[bool, typer.Option("--json", help="The run's summary as JSON on stdout (progress stays on stderr).")] = False,
 ) -> None:
     """Trigger the pipeline DAG through Airflow's REST API and follow it task by task."""
     manifest = Manifest()
@@ -143,7 +144,11 @@ def run(
         tail = rn.log_tail(api, run_id, failed, state.tries.get(failed, 1)) if failed else ""
         what = f"run {run_id} ended {state.state}" + (f": task {failed} failed" if failed else "")
         raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({manifest.url(_airflow_endpoint())}); alerts: `labctl alerts`")
-    _summary(api, manifest, run_id, elapsed)
+    summary = run_summary(api, run_id, elapsed)
+    if as_json:
+        out.print_json(data=summary)
+        return
+    _print_summary(manifest, summary)
 
 
 def _airflow_endpoint():
@@ -191,28 +196,47 @@ def _tasks_table(state: rn.RunState) -> Table:
     return table
 
 
-def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float) -> None:
+def run_summary(api: AirflowAPI, run_id: str, elapsed: float) -> dict:
+    """What a successful run did, from its tasks' XComs."""
     jobs = rn.xcom(api, run_id, "run_jobs") or {}
     checked = rn.xcom(api, run_id, "quality") or {}
     loaded = rn.xcom(api, run_id, "load_hbase") or {}
     totals = checked.get("totals", {})
     rows = loaded.get("rows")
-    rows_loaded = sum(rows.values()) if isinstance(rows, dict) else rows
-    table = Table(title=f"Run {run_id}: success in {elapsed:.0f} s")
+    return {
+        "run_id": run_id,
+        "state": "success",
+        "seconds": round(elapsed, 1),
+        "records_read": checked.get("records_read"),
+        "statuses": totals.get("statuses"),
+        "boosts": totals.get("boosts"),
+        "accounts": totals.get("accounts"),
+        "statuses_with_media": totals.get("statuses_with_media"),
+        "malformed": totals.get("malformed"),
+        "hbase_rows_loaded": sum(rows.values()) if isinstance(rows, dict) else rows,
+        "yarn_applications": list(jobs.get("applications") or []),
+    }
+
+
+SUMMARY_ROWS = (
+    ("raw records read", "records_read"),
+    ("statuses (de-duplicated originals)", "statuses"),
+    ("boosts", "boosts"),
+    ("accounts", "accounts"),
+    ("statuses with media", "statuses_with_media"),
+    ("malformed records (quarantined)", "malformed"),
+    ("HBase rows loaded", "hbase_rows_loaded"),
+)
+
+
+def _print_summary(manifest: Manifest, summary: dict) -> None:
+    table = Table(title=f"Run {summary['run_id']}: success in {summary['seconds']:.0f} s")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    rows = [
-        ("raw records read", checked.get("records_read")),
-        ("statuses (de-duplicated originals)", totals.get("statuses")),
-        ("boosts", totals.get("boosts")),
-        ("accounts", totals.get("accounts")),
-        ("statuses with media", totals.get("statuses_with_media")),
-        ("malformed records (quarantined)", totals.get("malformed")),
-        ("HBase rows loaded", rows_loaded),
-        ("YARN applications", ", ".join(jobs.get("applications") or [])),
-    ]
-    for name, value in rows:
+    for name, key in SUMMARY_ROWS:
+        value = summary[key]
         table.add_row(name, "" if value is None else str(value))
+    table.add_row("YARN applications", ", ".join(summary["yarn_applications"]))
     out.print(table)
     ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
     ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")
