@@ -361,3 +361,33 @@ def test_up_refuses_an_unknown_optional_service():
 
     with pytest.raises(LabError, match="no optional service"):
         lab.up(Manifest(environ={}), workers=1, timeout=1, with_services=("spark",))
+
+
+def test_up_with_notebook_builds_its_image_starts_its_profile_and_waits_for_it(monkeypatch):
+    from labctl.core import images
+
+    done: list[tuple] = []
+    monkeypatch.setattr(lab.eng, "client", lambda **_: object())
+    monkeypatch.setattr(lab, "ensure_secrets", lambda manifest: None)
+    monkeypatch.setattr(lab, "running_optional", lambda: set())
+    monkeypatch.setattr(lab, "running_datanodes", lambda: 1)
+    # The image list decides: the notebook's image is missing, and wanted only with --with.
+    monkeypatch.setattr(images, "missing_images", lambda engine, manifest, optional=(): [spec.name for spec in images.IMAGES if images.wanted(spec, optional) and spec.name != "jvm"])
+    monkeypatch.setattr(lab, "build", lambda manifest, only, ca_bundle, no_cache: done.append(("build", tuple(only))))
+    monkeypatch.setattr(lab, "_compose_up", lambda manifest, workers, timeout, optional=(): done.append(("compose up", optional)))
+    monkeypatch.setattr(lab, "wait_healthy", lambda manifest, workers, timeout: done.append(("healthy",)) or [])
+    monkeypatch.setattr(lab, "wait_container_healthy", lambda manifest, service, timeout: done.append(("healthy", service)))
+    lab.up(Manifest(environ={}), workers=1, timeout=60, with_services=("notebook",))
+    assert done == [("build", ("airflow", "postgres", "notebook")), ("compose up", ("notebook",)), ("healthy",), ("healthy", "notebook")]
+    done.clear()
+    lab.up(Manifest(environ={}), workers=1, timeout=60)
+    assert done == [("build", ("airflow", "postgres")), ("compose up", ()), ("healthy",)]
+
+
+def test_compose_up_passes_the_profiles_before_the_subcommand(monkeypatch):
+    from labctl.core import compose as dc
+
+    calls = []
+    monkeypatch.setattr(dc, "compose", lambda manifest, *args, **_: calls.append(args))
+    lab._compose_up(Manifest(environ={}), 1, 60, ("notebook",))
+    assert calls[0][:3] == ("--profile", "notebook", "up")
