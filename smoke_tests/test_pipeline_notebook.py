@@ -26,9 +26,9 @@ from test_jobs_on_yarn import assert_same
 SERVICE = "notebook"
 NOTEBOOKS = {"en": "analysis.en.ipynb", "fr": "analyse.fr.ipynb"}
 TOP = 10
-# followers, engagement rate, growth, domains, languages, media (pie and types), tags,
-# mentions, the curated zone's emojis.
-CHARTS = 9
+# followers, engagement rate, growth, domains, languages, regions, the largest region's
+# languages, media (pie and types), media engagement, tags, mentions, the curated emojis.
+CHARTS = 12
 # Figure key in the notebook -> (query name, options) of labctl.hbase.queries.
 QUERY_FIGURES = {
     "top-users": ("top-users", {}),
@@ -38,10 +38,20 @@ QUERY_FIGURES = {
     "top-domains": ("top-domains", {}),
     "languages": ("languages", {}),
     "totals": ("totals", {}),
+    "regions": ("regions", {}),
     "media": ("media", {}),
+    "media-engagement": ("media-engagement", {}),
     "top-tags": ("top-tags", {}),
     "top-mentions": ("top-mentions", {}),
 }
+
+
+def expected_figure(document: dict, key: str) -> dict:
+    """The oracle's answer to the query a figure was drawn from."""
+    if key.startswith("languages-region-"):
+        return expected_answer(document, "languages", TOP, region=key.removeprefix("languages-region-"))
+    name, options = QUERY_FIGURES[key]
+    return expected_answer(document, name, TOP, **options)
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +85,13 @@ def test_notebook_figures_equal_the_oracle(notebook_lab, language, record_proper
     data, executed, seconds = _execute(language)
     record_property(f"notebook_{language}_seconds", round(seconds, 1))
     figures = data["figures"]
-    assert set(QUERY_FIGURES) | {"curated-totals", "curated-emojis"} == set(figures)
-    for key, (name, options) in QUERY_FIGURES.items():
-        expected = expected_answer(document, name, TOP, **options)
+    largest_region = next(iter(expected_answer(document, "regions", TOP)["regions"]))
+    assert set(figures) == set(QUERY_FIGURES) | {f"languages-region-{largest_region}", "curated-totals", "curated-emojis"}
+    for key in set(figures) - {"curated-totals", "curated-emojis"}:
+        expected = expected_figure(document, key)
         assert_same(figures[key], json.loads(json.dumps(expected)), f"{language}:{key}")
         for section, entries in expected.items():
-            if isinstance(entries, dict) and section not in ("totals", "language_shares"):
+            if isinstance(entries, dict) and section not in ("totals", "language_shares", "media_engagement"):
                 # A chart's bars come in the contract's order.
                 assert list(figures[key][section]) == list(entries), f"{language}:{key}.{section} order"
     # Read from HDFS's curated zone: the same totals, the oracle's top emojis.

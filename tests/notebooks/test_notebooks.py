@@ -64,5 +64,5 @@ def test_the_notebooks_ask_labctls_queries_by_their_names():
     setup_and_all = "".join(_source(cell) for cell in _load(LANGUAGES["en"])["cells"] if cell["cell_type"] == "code")
     asked = {line.split('ask("', 1)[1].split('"', 1)[0] for line in setup_and_all.splitlines() if 'ask("' in line}
     assert asked and asked <= set(queries.QUERY_NAMES)
-    # The seed's questions: followers, engagement, growth, URLs, languages, media, tags, mentions.
-    assert {"top-users", "engagement", "user-growth", "top-urls", "languages", "media", "top-tags", "top-mentions"} <= asked
+    # The seed's questions: followers, engagement, growth, URLs, languages and regions, media, tags, mentions.
+    assert {"top-users", "engagement", "user-growth", "top-urls", "languages", "regions", "media", "top-tags", "top-mentions"} <= asked
