@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labctl.core import compose as dc
-from labctl.core.images import LAB_REPOSITORIES
+from labctl.core.errors import LabError
+from labctl.core.images import LAB_REPOSITORIES, LOCAL_BASE
 from labctl.core.manifest import PROJECT_NAME, Manifest
 from labctl.core.secrets import secrets_dir
 
@@ -52,17 +53,29 @@ def plan(manifest: Manifest, engine, *, link: Path = PLUGIN_LINK, binary: Path |
 
 
 def execute(manifest: Manifest, engine, items: list[Item], *, compose=None) -> None:
-    """Containers and volumes go with `compose down --volumes` (every profile); then the rest."""
+    """Containers and volumes go with `compose down --volumes` (every profile); then the rest.
+    What cannot be removed is named at the end; the rest is removed all the same."""
+    from docker.errors import APIError, NotFound
+
     compose = compose or dc.compose
     compose(manifest, *dc.all_profiles(), "down", "--remove-orphans", "--volumes", timeout=300)
     # compose removes the volumes its model names; one left by an older compose file goes here.
     left = {volume.name for volume in engine.volumes.list(filters={"label": f"com.docker.compose.project={PROJECT_NAME}"})}
-    for item in items:
-        if item.kind == "volume" and item.name in left:
-            engine.volumes.get(item.name).remove(force=True)
-        elif item.kind == "image":
-            engine.images.remove(item.name, force=False, noprune=False)
-        elif item.kind == "secrets":
-            shutil.rmtree(item.name)
-        elif item.kind == "plugin link":
-            Path(item.name).unlink()
+    failed = []
+    # The base image last: the others are built on it.
+    for item in sorted(items, key=lambda item: item.kind == "image" and item.name == LOCAL_BASE):
+        try:
+            if item.kind == "volume" and item.name in left:
+                engine.volumes.get(item.name).remove(force=True)
+            elif item.kind == "image":
+                engine.images.remove(item.name, force=False, noprune=False)
+            elif item.kind == "secrets":
+                shutil.rmtree(item.name)
+            elif item.kind == "plugin link":
+                Path(item.name).unlink()
+        except NotFound:
+            pass
+        except (APIError, OSError) as error:
+            failed.append(f"{item.kind} {item.name}: {error}")
+    if failed:
+        raise LabError(f"{len(failed)} of {len(items)} could not be removed", details="\n".join(failed), hint="a container outside the lab may use an image: `docker ps -a`")

@@ -192,6 +192,8 @@ def test_clean_removes_what_it_lists_and_only_that(tmp_path):
     cl.execute(manifest, engine, items, compose=compose)
     assert downs and "--volumes" in downs[0] and downs[0][downs[0].index("down") - 1] == "notebook"
     assert sorted(engine.removed) == sorted([("volume", "mastolab_old-volume")] + [("image", item.name) for item in items if item.kind == "image"])
+    # The images built on the base go before it.
+    assert [name for kind, name in engine.removed if kind == "image"][-1] == "mastolab/bookworm:local"
     assert {volume.name for volume in engine._volumes} == {"other_pgdata", "loose-volume"}
     assert not secrets_dir(manifest).exists() and kept_state.exists()
     assert not link.exists() and not link.is_symlink() and binary.exists()
@@ -391,3 +393,25 @@ def test_compose_up_passes_the_profiles_before_the_subcommand(monkeypatch):
     monkeypatch.setattr(dc, "compose", lambda manifest, *args, **_: calls.append(args))
     lab._compose_up(Manifest(environ={}), 1, 60, ("notebook",))
     assert calls[0][:3] == ("--profile", "notebook", "up")
+
+
+def test_clean_names_what_it_could_not_remove_and_removes_the_rest(tmp_path):
+    from docker.errors import APIError
+
+    from labctl.core.errors import LabError
+
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "state")})
+    ensure_secrets(manifest)
+    engine = _FakeEngine()
+
+    def remove(tag, force=False, noprune=False):
+        if tag == "mastolab/airflow:0.2.0":
+            raise APIError("conflict: image is being used by stopped container 1234")
+        engine.removed.append(("image", tag))
+
+    engine.images.remove = remove
+    items = cl.plan(manifest, engine, link=tmp_path / "none", binary=tmp_path / "none")
+    with pytest.raises(LabError) as raised:
+        cl.execute(manifest, engine, items, compose=lambda *a, **k: None)
+    assert "1 of" in raised.value.message and "mastolab/airflow:0.2.0" in raised.value.details
+    assert ("image", "mastolab/jvm:0.2.0") in engine.removed and not secrets_dir(manifest).exists()
