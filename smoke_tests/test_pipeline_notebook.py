@@ -13,6 +13,7 @@ import time
 import pytest
 
 from labctl.cli import main
+from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core import lab, runs
 from labctl.core.airflow_api import AirflowAPI
@@ -56,12 +57,20 @@ def expected_figure(document: dict, key: str) -> dict:
 
 @pytest.fixture(scope="module")
 def notebook_lab(lab_stack):
+    """The lab with its notebook, after a run over the raw zone as it is. A notebook this
+    test started goes again afterwards: the lab is left as it was found (and a compose
+    down without the notebook's profile would leave it running, holding the network)."""
+    was_running = SERVICE in lab.running_optional()
     assert main(["up", "--with", SERVICE, "--workers", str(lab.running_workers(lab_stack))]) == 0
-    assert main(["deploy"]) == 0
-    runs.quiesce(AirflowAPI(lab_stack))
-    assert main(["run"]) == 0
-    document = pseudonymised(expected_over_raw_zone(), Pseudonymiser(pseudonym_key(lab_stack)))
-    return lab_stack, document
+    try:
+        assert main(["deploy"]) == 0
+        runs.quiesce(AirflowAPI(lab_stack))
+        assert main(["run"]) == 0
+        document = pseudonymised(expected_over_raw_zone(), Pseudonymiser(pseudonym_key(lab_stack)))
+        yield lab_stack, document
+    finally:
+        if not was_running:
+            dc.compose(lab_stack, *dc.profile_args([SERVICE]), "rm", "--stop", "--force", SERVICE, timeout=120)
 
 
 def _execute(language: str) -> tuple[dict, dict, float]:

@@ -70,17 +70,15 @@ def test_host_lock_pins_every_dependency_and_the_build_backend_each_with_a_hash(
     assert [block.split()[0] for block in requirements if "--hash=sha256:" not in block] == []
 
 
-def test_the_airflow_image_installs_under_its_constraints_file():
-    dockerfile = (REPO_ROOT / "stack/images/airflow/Dockerfile").read_text()
-    assert "COPY stack/images/airflow/constraints.txt /tmp/constraints.txt" in dockerfile
-    install = dockerfile[dockerfile.index("pip install"):]
-    assert "--constraint /tmp/constraints.txt" in install.split("&&")[0]
-
-
-def test_the_notebook_image_installs_under_its_constraints_file():
-    dockerfile = (REPO_ROOT / "stack/images/notebook/Dockerfile").read_text()
-    assert "COPY stack/images/notebook/constraints.txt /tmp/constraints.txt" in dockerfile
-    assert "--constraint /tmp/constraints.txt" in dockerfile[dockerfile.index("pip install"):].split("&&")[0]
+@pytest.mark.parametrize(("image", "venv"), [("airflow", "/opt/airflow-venv"), ("notebook", "/opt/notebook-venv")])
+def test_each_python_image_installs_under_its_constraints_file(image, venv):
+    dockerfile = (REPO_ROOT / f"stack/images/{image}/Dockerfile").read_text()
+    assert f"COPY stack/images/{image}/constraints.txt /tmp/constraints.txt" in dockerfile
+    assert f"RUN sh /usr/local/bin/make-venv {venv} /tmp/constraints.txt " in dockerfile
+    # The one pip install of the builder stage goes through --constraint.
+    script = (REPO_ROOT / "stack/images/make-venv").read_text()
+    installs = [line for line in script.splitlines() if "pip\" install" in line]
+    assert len(installs) == 1 and '--constraint "$constraints"' in script.split('pip" install', 1)[1].split("-r /tmp/requirements.txt")[0]
 
 
 def test_bootstrap_installs_from_the_lock_alone():
