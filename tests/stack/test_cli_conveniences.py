@@ -378,7 +378,7 @@ def test_up_with_notebook_builds_its_image_starts_its_profile_and_waits_for_it(m
     monkeypatch.setattr(lab, "build", lambda manifest, only, ca_bundle, no_cache: done.append(("build", tuple(only))))
     monkeypatch.setattr(lab, "_compose_up", lambda manifest, workers, timeout, optional=(): done.append(("compose up", optional)))
     monkeypatch.setattr(lab, "wait_healthy", lambda manifest, workers, timeout: done.append(("healthy",)) or [])
-    monkeypatch.setattr(lab, "wait_container_healthy", lambda manifest, service, timeout: done.append(("healthy", service)))
+    monkeypatch.setattr(lab, "wait_optional", lambda manifest, service, timeout: done.append(("healthy", service)))
     lab.up(Manifest(environ={}), workers=1, timeout=60, with_services=("notebook",))
     assert done == [("build", ("airflow", "postgres", "notebook")), ("compose up", ("notebook",)), ("healthy",), ("healthy", "notebook")]
     done.clear()
@@ -415,3 +415,33 @@ def test_clean_names_what_it_could_not_remove_and_removes_the_rest(tmp_path):
         cl.execute(manifest, engine, items, compose=lambda *a, **k: None)
     assert "1 of" in raised.value.message and "mastolab/airflow:0.2.0" in raised.value.details
     assert ("image", "mastolab/jvm:0.2.0") in engine.removed and not secrets_dir(manifest).exists()
+
+
+def test_the_notebook_is_probed_from_the_host_on_its_published_port(monkeypatch):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from labctl.core.errors import LabError
+
+    class JupyterApi(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"version": "2.17.0"}).encode() if self.path == "/api" else b"{}"
+            self.send_response(200 if self.path == "/api" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), JupyterApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        manifest = Manifest(environ={"NOTEBOOK_PORT": str(server.server_port)})
+        assert lab.wait_optional(manifest, "notebook", timeout=5) == "JupyterLab's server 2.17.0 answers"
+    finally:
+        server.shutdown()
+    monkeypatch.setattr(lab, "service_log_tail", lambda manifest, service, lines: f"last lines of {service}")
+    with pytest.raises(LabError) as raised:
+        lab.wait_optional(Manifest(environ={"NOTEBOOK_PORT": str(server.server_port)}), "notebook", timeout=0.5, poll=0.1)
+    assert "JupyterLab is not working" in raised.value.message and raised.value.details == "last lines of notebook"
