@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,8 +17,36 @@ app = typer.Typer(
     help="Provision and drive the Mastodon Analytics Lab: Hadoop, HBase and Airflow in Docker.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # --install-completion / --show-completion for the running shell; `labctl completion SHELL` for any.
+    add_completion=True,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from labctl import __version__
+
+        typer.echo(f"labctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print labctl's version and exit (`labctl version` lists every pin).")] = False,
+) -> None:
+    """Provision and drive the Mastodon Analytics Lab: Hadoop, HBase and Airflow in Docker."""
+
+
+def completion(shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", help="The shell to complete for.")]) -> None:
+    """Print the completion script for a shell, e.g. `labctl completion bash > /etc/bash_completion.d/labctl`,
+    or `eval "$(labctl completion zsh)"` in ~/.zshrc."""
+    from typer._completion_shared import get_completion_script
+
+    if shell not in ("bash", "zsh", "fish"):
+        raise LabError(f"no completion for {shell!r}", hint="labctl completion bash|zsh|fish")
+    typer.echo(get_completion_script(prog_name="labctl", complete_var="_LABCTL_COMPLETE", shell=shell))
+
+
 stack.register(app)
 pipeline.register(app)
 # collect, ingest, record, `token check` and `lake` sit at the top level, as users type them.
@@ -29,6 +58,32 @@ app.add_typer(gdpr.app, name="gdpr", help="GDPR: the register, erasure of an acc
 app.add_typer(replay.app, name="replay", help="The lab's Mastodon replay server: a required token, injected faults (show, set, reset).")
 app.add_typer(feeds.app, name="feeds", help="The feeds (instance x timeline) each scheduled run collects: list, add, remove.")
 app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
+app.command("completion")(completion)
+
+
+
+def reflow_help(text: str | None) -> str | None:
+    """A docstring's paragraphs as single lines: Typer joins only the first paragraph's hard
+    line breaks, so later ones rendered ragged in `--help`. Lines starting a list item stay."""
+    if not text:
+        return text
+    import inspect
+    import re
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(re.sub(r"\n(?![-*] )\s*", " ", paragraph) for paragraph in paragraphs)
+
+
+def _reflow_all(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        command.help = reflow_help(command.help or (command.callback.__doc__ if command.callback else None))
+    for group in typer_app.registered_groups:
+        group.help = reflow_help(group.help if isinstance(group.help, str) else None) or group.help
+        if group.typer_instance is not None:
+            _reflow_all(group.typer_instance)
+
+
+_reflow_all(app)
 
 ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 

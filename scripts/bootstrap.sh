@@ -21,9 +21,24 @@ if [ -n "$missing" ]; then
     echo "bootstrap: please install:$missing" >&2
   fi
 fi
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+venv=${LAB_VENV:-.venv}
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+# Every package, transitive ones included, from requirements.lock with its hash
+# (scripts/lock.sh writes it): two installs a week apart get the same files. The
+# project itself goes in without resolving anything; `pip check` proves the lock
+# is complete.
+pip_quiet=(--quiet --disable-pip-version-check)
+"$venv/bin/pip" install "${pip_quiet[@]}" --require-hashes --no-deps -r requirements.lock
+"$venv/bin/pip" install "${pip_quiet[@]}" --no-deps --no-build-isolation -e .
+"$venv/bin/pip" check >/dev/null
 
-# testcontainers calls `docker compose`: expose the packaged binary as the CLI plugin.
-mkdir -p "${HOME}/.docker/cli-plugins"
-ln -sf "$(pwd)/.venv/bin/docker-compose" "${HOME}/.docker/cli-plugins/docker-compose"
+# testcontainers calls `docker compose`: expose the packaged binary as the CLI plugin,
+# unless the user already has one of their own (`labctl clean` removes only our link).
+plugin="${HOME}/.docker/cli-plugins/docker-compose"
+ours="$(cd "$venv" && pwd)/bin/docker-compose"
+mkdir -p "$(dirname "$plugin")"
+if [ ! -e "$plugin" ]; then
+  ln -sfn "$ours" "$plugin"  # none yet, or a dangling link (a deleted venv)
+elif [ "$(readlink "$plugin" || true)" != "$ours" ]; then
+  echo "bootstrap: keeping the compose plugin already at $plugin" >&2
+fi

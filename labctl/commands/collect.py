@@ -58,7 +58,7 @@ def _timeline(value: str | Timeline) -> Timeline:
 InstanceOption = Annotated[str, typer.Option("--instance", envvar="MASTODON_INSTANCE",
                                              help="Base URL of the instance, e.g. https://mastodon.social.")]
 TimelineOption = Annotated[Timeline, typer.Option("--timeline", parser=_timeline, metavar="public|local|tag:NAME",
-                                                  help="Which timeline.")]
+                                                  help="Which timeline.", show_default="public")]
 LimitOption = Annotated[Optional[int], typer.Option("--limit", min=1,
                                                     help="At most this many statuses; a first run takes the newest N.")]
 NoindexOption = Annotated[bool, typer.Option("--include-noindex",

@@ -131,6 +131,7 @@ def run(
     fail_task: Annotated[str, typer.Option("--fail-task", help="Make this task fail on purpose (to see an alert).")] = "",
     collect_retries: Annotated[Optional[int], typer.Option("--collect-retries", min=0, help="At most this many retries of a failing feed in this run (default: the DAG's 3).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to follow the run.")] = 1800,
+    as_json: Annotated[bool, typer.Option("--json", help="The run's summary as JSON on stdout (progress stays on stderr).")] = False,
 ) -> None:
     """Trigger the pipeline DAG through Airflow's REST API and follow it task by task."""
     manifest = Manifest()
@@ -155,7 +156,11 @@ def run(
         if failed is not None and failed.task_id == "collect" and state.tasks.get("publish") == "success":
             what += " (the other feeds were collected, processed and published)"
         raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({manifest.url(_airflow_endpoint())}); alerts: `labctl alerts`")
-    _summary(api, manifest, run_id, elapsed, state)
+    summary = run_summary(api, run_id, elapsed, state)
+    if as_json:
+        out.print_json(data=summary)
+        return
+    _print_summary(manifest, summary)
 
 
 def _airflow_endpoint():
@@ -207,11 +212,9 @@ def _tasks_table(state: rn.RunState) -> Table:
     return table
 
 
-def _feeds_summary(api: AirflowAPI, state: rn.RunState) -> None:
+def _feeds(api: AirflowAPI, state: rn.RunState) -> list[dict]:
     """What each feed's collect task brought in (its return value)."""
-    table = Table(title="Feeds collected")
-    for column in ("feed", "state", "received", "written"):
-        table.add_column(column, justify="right" if column in ("received", "written") else "left")
+    feeds = []
     for instance in state.instances:
         if instance.task_id != "collect":
             continue
@@ -222,34 +225,59 @@ def _feeds_summary(api: AirflowAPI, state: rn.RunState) -> None:
             written = sum(f.get("written", 0) for f in files)
         else:
             received, written = result.get("received"), result.get("written")
-        table.add_row(instance.label or instance.name, instance.state, "" if received is None else str(received),
-                      "" if written is None else str(written))
-    out.print(table)
+        feeds.append({"feed": instance.label or instance.name, "state": instance.state, "received": received, "written": written})
+    return feeds
 
 
-def _summary(api: AirflowAPI, manifest: Manifest, run_id: str, elapsed: float, state: rn.RunState) -> None:
+def run_summary(api: AirflowAPI, run_id: str, elapsed: float, state: rn.RunState) -> dict:
+    """What a successful run did, from its tasks' XComs."""
     jobs = rn.xcom(api, run_id, "run_jobs") or {}
     checked = rn.xcom(api, run_id, "quality") or {}
     loaded = rn.xcom(api, run_id, "load_hbase") or {}
     totals = checked.get("totals", {})
     rows = loaded.get("rows")
-    rows_loaded = sum(rows.values()) if isinstance(rows, dict) else rows
-    table = Table(title=f"Run {run_id}: success in {elapsed:.0f} s")
+    return {
+        "run_id": run_id,
+        "state": "success",
+        "seconds": round(elapsed, 1),
+        "records_read": checked.get("records_read"),
+        "statuses": totals.get("statuses"),
+        "boosts": totals.get("boosts"),
+        "accounts": totals.get("accounts"),
+        "statuses_with_media": totals.get("statuses_with_media"),
+        "malformed": totals.get("malformed"),
+        "hbase_rows_loaded": sum(rows.values()) if isinstance(rows, dict) else rows,
+        "yarn_applications": list(jobs.get("applications") or []),
+        "feeds": _feeds(api, state),
+    }
+
+
+SUMMARY_ROWS = (
+    ("raw records read", "records_read"),
+    ("statuses (de-duplicated originals)", "statuses"),
+    ("boosts", "boosts"),
+    ("accounts", "accounts"),
+    ("statuses with media", "statuses_with_media"),
+    ("malformed records (quarantined)", "malformed"),
+    ("HBase rows loaded", "hbase_rows_loaded"),
+)
+
+
+def _print_summary(manifest: Manifest, summary: dict) -> None:
+    table = Table(title=f"Run {summary['run_id']}: success in {summary['seconds']:.0f} s")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    rows = [
-        ("raw records read", checked.get("records_read")),
-        ("statuses (de-duplicated originals)", totals.get("statuses")),
-        ("boosts", totals.get("boosts")),
-        ("accounts", totals.get("accounts")),
-        ("statuses with media", totals.get("statuses_with_media")),
-        ("malformed records (quarantined)", totals.get("malformed")),
-        ("HBase rows loaded", rows_loaded),
-        ("YARN applications", ", ".join(jobs.get("applications") or [])),
-    ]
-    for name, value in rows:
+    for name, key in SUMMARY_ROWS:
+        value = summary[key]
         table.add_row(name, "" if value is None else str(value))
+    table.add_row("YARN applications", ", ".join(summary["yarn_applications"]))
     out.print(table)
+    feeds = Table(title="Feeds collected")
+    for column in ("feed", "state", "received", "written"):
+        feeds.add_column(column, justify="right" if column in ("received", "written") else "left")
+    for feed in summary["feeds"]:
+        feeds.add_row(feed["feed"], feed["state"], *("" if feed[key] is None else str(feed[key]) for key in ("received", "written")))
+    out.print(feeds)
     _feeds_summary(api, state)
     ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
     ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")

@@ -196,11 +196,12 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", help="Folder to write index.html into.")] = Path("reports/hbase"),
     run: RunOption = None,
     namespace: NamespaceOption = NAMESPACE,
+    pipeline: Annotated[bool, typer.Option("--pipeline/--no-pipeline", help="Add how the run was made (task durations, YARN applications, counters, malformed ratio, the previous run), from Airflow's REST API.")] = True,
 ) -> None:
     """Write an offline HTML report (charts and tables) of the latest published run."""
     from labctl.hbase.report import write_report
 
     with hbase() as connection:
-        page = write_report(connection, out, run=run, namespace=namespace)
+        page = write_report(connection, out, run=run, namespace=namespace, pipeline=pipeline)
     diagnostics.print(f"report written to {page}", highlight=False)
     typer.echo(str(page))

@@ -49,10 +49,13 @@ def apply(manifest: Manifest, overrides: dict[str, str]) -> None:
 
 
 @app.command("show")
-def show() -> None:
+def show(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False) -> None:
     """The replay server's current settings, next to the manifest's defaults."""
     manifest = Manifest()
     running = current(manifest)
+    if as_json:
+        out.print_json(data={key: {"now": value, "manifest": manifest[key]} for key, value in running.items()})
+        return
     table = Table(title="mastodon-replay")
     for column in ("setting", "now", "manifest (stack/lab.env)"):
         table.add_column(column)

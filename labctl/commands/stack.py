@@ -17,9 +17,10 @@ from labctl.core import doctor as doc
 from labctl.core import engine as eng
 from labctl.core import figures
 from labctl.core.edge import EDGE_SERVICE, EDGE_USER
-from labctl.core import lab
+from labctl.core.errors import LabError
+from labctl.core import lab, ui
 from labctl.core.images import default_ca_bundle
-from labctl.core.manifest import Manifest
+from labctl.core.manifest import OPTIONAL_SERVICES, Manifest
 from labctl.core.ui import err, out
 
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, max=4, help="Workers: DataNode + NodeManager + RegionServer each.", envvar="LAB_WORKERS")]
@@ -30,10 +31,11 @@ def up(
     workers: WorkersOption = 1,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every service to work.")] = 900,
     no_build: Annotated[bool, typer.Option("--no-build", help="Fail instead of building missing images.")] = False,
+    with_services: Annotated[list[str] | None, typer.Option("--with", metavar="|".join(OPTIONAL_SERVICES), help="Also start an optional service (off by default), e.g. --with notebook for JupyterLab.")] = None,
 ) -> None:
     """Build what is missing, start the lab, wait until every service really works, print the URLs."""
     manifest = Manifest()
-    lab.up(manifest, workers=workers, timeout=timeout, build_missing=not no_build)
+    lab.up(manifest, workers=workers, timeout=timeout, build_missing=not no_build, with_services=tuple(with_services or ()))
     _print_urls(manifest)
 
 
@@ -48,19 +50,28 @@ def status(
 ) -> None:
     """Each service and each health check, with what it saw; then each layer's key figures."""
     manifest = Manifest()
+    containers, checks, layers = status_data(manifest, runs)
+    if as_json:
+        out.print_json(data=status_json(containers, checks, layers))
+    else:
+        _print_status(containers, checks, layers)
+    # The figures inform; only the health checks decide the exit status.
+    if not containers or not all(result.ok for result in checks):
+        raise typer.Exit(code=1)
+
+
+def status_data(manifest: Manifest, runs: int = figures.RUNS) -> tuple[list[dict], list, dict[str, dict]]:
     containers = lab.containers(manifest)
     # The figures are asked while the health checks run: status takes the longer of the two, not their sum.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(figures.collect, manifest, runs=runs) if containers else None
         checks = lab.run_checks(manifest, lab.running_workers(manifest)) if containers else []
         layers = pending.result() if pending else figures.not_running()
-    if as_json:
-        out.print_json(data={"containers": containers, "checks": [{"name": r.check.name, "ok": r.ok, "detail": r.detail} for r in checks], "figures": layers})
-    else:
-        _print_status(containers, checks, layers)
-    # The figures inform; only the health checks decide the exit status.
-    if not containers or not all(result.ok for result in checks):
-        raise typer.Exit(code=1)
+    return containers, checks, layers
+
+
+def status_json(containers: list[dict], checks: list, layers: dict[str, dict]) -> dict:
+    return {"containers": containers, "checks": [{"name": r.check.name, "ok": r.ok, "detail": r.detail} for r in checks], "figures": layers}
 
 
 def _print_status(containers: list[dict], checks: list, layers: dict[str, dict]) -> None:
@@ -216,13 +227,35 @@ def _print_urls(manifest: Manifest, show_passwords: bool = False) -> None:
 
 
 def logs(
-    service: Annotated[str, typer.Argument(help="A compose service, e.g. namenode, hbase-master, airflow-scheduler.")],
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
-    tail: Annotated[int, typer.Option(help="Lines from the end.")] = 200,
+    service: Annotated[str | None, typer.Argument(help="A compose service, e.g. namenode, hbase-master, airflow-scheduler (default: all of them, followed).", show_default=False)] = None,
+    follow: Annotated[bool | None, typer.Option("--follow/--no-follow", "-f", help="Keep printing new lines (default: only when no service is named).", show_default=False)] = None,
+    tail: Annotated[int, typer.Option(help="Lines from the end, per service.")] = 200,
+    export: Annotated[Path | None, typer.Option("--export", metavar="FILE", help="Write a .tar.gz of every service's log, `status --json` and `version`, secrets scrubbed (for a bug report or CI).")] = None,
 ) -> None:
-    """One service's log."""
-    args = ["logs", "--no-color", "--tail", str(tail)] + (["--follow"] if follow else []) + [service]
-    dc.compose(Manifest(), *args, capture=False)
+    """One service's log, or every service's, each line prefixed with its container."""
+    manifest = Manifest()
+    if export is not None:
+        _export_logs(manifest, export)
+        return
+    follow = service is None if follow is None else follow
+    # Every profile: a running notebook's log is the lab's too.
+    args = [*dc.all_profiles(), "logs", "--no-color", "--tail", str(tail)] + (["--follow"] if follow else []) + ([service] if service else [])
+    dc.compose(manifest, *args, capture=False)
+
+
+def _export_logs(manifest: Manifest, path: Path) -> None:
+    import json
+
+    from labctl.core import bundle
+    from labctl.core.manifest import PROJECT_NAME
+    from labctl.core.versions import all_versions
+
+    files = bundle.container_logs(eng.client(), PROJECT_NAME)
+    files["status.json"] = json.dumps(status_json(*status_data(manifest)), indent=2, default=str)
+    files["version.json"] = json.dumps(all_versions(manifest), indent=2)
+    written = bundle.write_bundle(path, files, bundle.secret_values(manifest))
+    err.print(f"{len(written)} files, secrets scrubbed, in", highlight=False)
+    out.print(str(path), markup=False, highlight=False)
 
 
 def build(
@@ -234,40 +267,54 @@ def build(
     lab.build(Manifest(), only=images or None, ca_bundle=ca_bundle or default_ca_bundle(), no_cache=no_cache)
 
 
-def doctor(fix: Annotated[bool, typer.Option("--fix", help="Install and start what can be (Debian/Ubuntu as root).")] = False) -> None:
-    """Prerequisites (engine, compose, memory, free ports, disk) and how to fix each."""
+def doctor(
+    fix: Annotated[bool, typer.Option("--fix", help="Install and start what can be (Debian/Ubuntu as root).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Prerequisites (engine, compose, the engine's memory and CPUs, disk, free ports) and how to fix each."""
     findings = doc.diagnose(Manifest(), fix=fix)
-    table = Table(title="labctl doctor")
-    for column in ("check", "ok", "detail", "how to fix"):
-        table.add_column(column, overflow="fold")
-    for finding in findings:
-        table.add_row(finding.name, "[green]yes[/]" if finding.ok else "[red]no[/]", finding.detail, "" if finding.ok else finding.fix)
-    out.print(table)
+    if as_json:
+        out.print_json(data=[{"check": f.name, "ok": f.ok, "detail": f.detail, "fix": "" if f.ok else f.fix} for f in findings])
+    else:
+        table = Table(title="labctl doctor")
+        for column in ("check", "ok", "detail", "how to fix"):
+            table.add_column(column, overflow="fold")
+        for finding in findings:
+            table.add_row(finding.name, "[green]yes[/]" if finding.ok else "[red]no[/]", finding.detail, "" if finding.ok else finding.fix)
+        out.print(table)
     if not all(finding.ok for finding in findings):
         raise typer.Exit(code=1)
 
 
 def version(
     as_json: JsonOption = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="The table docs/versions.md is made of.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/versions.md: the pinned and locked versions as a Markdown table.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="With --markdown: write docs/versions.md instead of printing it.")] = False,
 ) -> None:
-    """Every pinned version: the lab's stack (stack/lab.env) and labctl's Python libraries."""
-    from labctl.core.versions import all_versions, markdown_table
+    """Every pinned and locked version: the stack (stack/lab.env), labctl's Python libraries
+    (pyproject.toml, requirements.lock) and the images' constraints files."""
+    from labctl.core.versions import VERSIONS_DOC, all_versions, versions_document
 
+    if write and not markdown:
+        raise LabError("--write goes with --markdown", hint="labctl version --markdown --write")
+    if markdown:
+        document = versions_document()
+        if write:
+            VERSIONS_DOC.write_text(document)
+            err.print(f"wrote {VERSIONS_DOC.relative_to(VERSIONS_DOC.parents[1])}", highlight=False)
+        else:
+            out.print(document, end="", markup=False, highlight=False, soft_wrap=True)
+        return
     versions = all_versions(Manifest())
     if as_json:
         out.print_json(data=versions)
-    elif markdown:
-        out.print(markdown_table(versions), markup=False, highlight=False, soft_wrap=True)
-    else:
-        table = Table(title="Pinned versions")
-        table.add_column("component")
-        table.add_column("version")
-        for name, value in versions.items():
-            table.add_row(name, value)
-        out.print(table)
-
-
+        return
+    table = Table(title="Pinned and locked versions")
+    table.add_column("component")
+    table.add_column("version")
+    for name, value in versions.items():
+        table.add_row(name, value)
+    out.print(table)
 
 
 def exec_(
@@ -282,7 +329,47 @@ def exec_(
         raise typer.Exit(code=code)
 
 
+def shell(
+    service: Annotated[str, typer.Argument(help="The compose service (default: the edge node, with hdfs/hadoop/yarn/mapred and labctl).")] = EDGE_SERVICE,
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Run as this user (default: the edge node's service user; elsewhere the image's).")] = None,
+) -> None:
+    """An interactive shell in a lab container, with a terminal (`docker exec -it`)."""
+    import os
+    import sys
+
+    from labctl.core.shell import shell_argv
+
+    container = eng.service_container(eng.client(), service)
+    argv = shell_argv(container.name, user=user or (EDGE_USER if service == EDGE_SERVICE else None), tty=sys.stdin.isatty(), edge=service == EDGE_SERVICE)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The docker CLI owns the terminal from here: raw mode, resizes, signals, exit status.
+    os.execv(argv[0], argv)
+
+
+def clean(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False) -> None:
+    """Remove what the lab installed: its containers and volumes (all data), its images,
+    its generated secrets and the compose plugin link bootstrap made. Nothing else."""
+    from labctl.core import clean as cl
+
+    manifest = Manifest()
+    engine = eng.client()
+    items = cl.plan(manifest, engine)
+    table = Table(title="labctl clean removes")
+    table.add_column("what")
+    table.add_column("name", overflow="fold")
+    for item in items:
+        table.add_row(item.kind, item.name)
+    out.print(table if items else "Nothing of the lab's is left to remove.")
+    if not items:
+        return
+    if not yes and not typer.confirm("Remove all of this? The lab's data goes with its volumes", default=False):
+        raise typer.Exit(code=1)
+    with ui.step("removing the lab's containers, volumes, images, secrets and plugin link"):
+        cl.execute(manifest, engine, items)
+
+
 def register(app: typer.Typer) -> None:
     app.command("exec", context_settings={"allow_interspersed_args": False})(exec_)
-    for command in (up, down, status, urls, logs, build, doctor, version):
+    for command in (up, down, status, urls, logs, shell, build, doctor, version, clean):
         app.command()(command)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from labctl.core.errors import LabError
-from labctl.core.manifest import COMPOSE_FILE, MANIFEST_FILE, PROJECT_NAME, Manifest
+from labctl.core.manifest import COMPOSE_FILE, MANIFEST_FILE, OPTIONAL_SERVICES, PROJECT_NAME, Manifest
 from labctl.core.proc import run
 
 
@@ -30,6 +30,17 @@ def compose_binary() -> str:
 
 def base_argv() -> list[str]:
     return [compose_binary(), "--project-name", PROJECT_NAME, "--env-file", str(MANIFEST_FILE), "-f", str(COMPOSE_FILE)]
+
+
+def profile_args(services) -> list[str]:
+    """Compose profiles of optional services (`--with notebook`)."""
+    return [arg for service in services for arg in ("--profile", service)]
+
+
+def all_profiles() -> list[str]:
+    """Every optional service: compose leaves a service of an inactive profile running on
+    `down --remove-orphans` (it is in the model, so not an orphan), and out of `logs`."""
+    return profile_args(OPTIONAL_SERVICES)
 
 
 def compose_env(manifest: Manifest, overrides: dict[str, str] | None = None) -> dict[str, str]:

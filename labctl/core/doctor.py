@@ -8,6 +8,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from docker.errors import DockerException
+
 from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core.errors import LabError
@@ -49,14 +51,32 @@ def _compose() -> Finding:
     return Finding("Docker Compose", True, binary, "")
 
 
-def _memory() -> Finding:
+MIN_CPUS = 2
+
+
+def engine_resources(engine=None) -> dict | None:
+    """What the engine gives containers (`docker info`): on Docker Desktop or in a VM it is
+    not what the host has."""
     try:
-        meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-        available = int(meminfo["MemAvailable"].split()[0]) / 1024 / 1024
-    except (OSError, KeyError, ValueError):
-        return Finding("memory", True, "unknown (no /proc/meminfo)", "")
-    ok = available >= MIN_MEMORY_GIB
-    return Finding("memory", ok, f"{available:.1f} GiB available (the lab needs about 6)", f"free memory: the lab wants {MIN_MEMORY_GIB} GiB available")
+        info = (engine or eng.client(timeout=5)).info()
+    except (LabError, DockerException):
+        return None
+    return {"memory_bytes": int(info.get("MemTotal") or 0), "cpus": int(info.get("NCPU") or 0)}
+
+
+def _memory(resources: dict | None) -> Finding:
+    if resources is None:
+        return Finding("engine memory", False, "unknown: no engine answers", "start the engine, then `labctl doctor` again")
+    total = resources["memory_bytes"] / 1024**3
+    ok = total >= MIN_MEMORY_GIB
+    return Finding("engine memory", ok, f"{total:.1f} GiB for containers (the lab uses about 6)", f"give the engine at least {MIN_MEMORY_GIB} GiB (Docker Desktop: Settings, Resources)")
+
+
+def _cpus(resources: dict | None) -> Finding:
+    if resources is None:
+        return Finding("engine CPUs", False, "unknown: no engine answers", "start the engine, then `labctl doctor` again")
+    cpus = resources["cpus"]
+    return Finding("engine CPUs", cpus >= MIN_CPUS, f"{cpus} CPU{'s' if cpus != 1 else ''} for containers", f"give the engine at least {MIN_CPUS} CPUs")
 
 
 def _disk() -> Finding:
@@ -92,4 +112,6 @@ def _lab_running() -> bool:
 
 
 def diagnose(manifest: Manifest, *, fix: bool) -> list[Finding]:
-    return [_engine(fix), _compose(), _memory(), _disk(), _ports(manifest)]
+    engine = _engine(fix)
+    resources = engine_resources() if engine.ok else None
+    return [engine, _compose(), _memory(resources), _cpus(resources), _disk(), _ports(manifest)]

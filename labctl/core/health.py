@@ -165,3 +165,15 @@ CHECKS = (
     Check("Mastodon replay", "mastodon-replay", replay, "see `labctl logs mastodon-replay` and `labctl replay show`"),
     Check("Alert sink", "alert-sink", alert_sink, "see `labctl logs alert-sink`"),
 )
+
+
+def notebook(manifest: Manifest, workers: int) -> str:
+    version = _json(manifest, "NOTEBOOK_PORT", "/api").get("version")
+    return f"JupyterLab's server {version} answers"
+
+
+# Optional services (`labctl up --with NAME`): checked only when they were asked for.
+OPTIONAL_CHECKS = {
+    "notebook": Check("JupyterLab", "notebook", notebook, "see `labctl logs notebook`; its URL with the token: `labctl urls --show-passwords`"),
+}
+

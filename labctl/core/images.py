@@ -36,6 +36,8 @@ class ImageSpec:
     name: str
     dockerfile: str
     buildargs: Callable[[Manifest, str], dict[str, str]]
+    # Built only when asked for (`labctl build notebook`, `labctl up --with notebook`).
+    optional: bool = False
 
 
 IMAGES = (
@@ -53,12 +55,28 @@ IMAGES = (
         lambda m, base: {"BASE_IMAGE": base, "JVM_IMAGE": m.image("jvm"), "AIRFLOW_VERSION": m["AIRFLOW_VERSION"], "AIRFLOW_PROVIDERS": m["AIRFLOW_PROVIDERS"]},
     ),
     ImageSpec("postgres", "stack/images/postgres/Dockerfile", lambda m, base: {"BASE_IMAGE": base, "POSTGRES_VERSION": m["POSTGRES_VERSION"]}),
+    ImageSpec(
+        "notebook",
+        "stack/images/notebook/Dockerfile",
+        lambda m, base: {"BASE_IMAGE": base, "NOTEBOOK_PACKAGES": m["NOTEBOOK_PACKAGES"]},
+        optional=True,
+    ),
 )
+# Every image repository the lab makes (`labctl clean` removes these and nothing else).
+LAB_REPOSITORIES = frozenset({f"mastolab/{spec.name}" for spec in IMAGES} | {LOCAL_BASE.split(":")[0]})
 
 
-def missing_images(engine: docker.DockerClient, manifest: Manifest) -> list[str]:
+def wanted(spec: ImageSpec, optional: tuple[str, ...] | list[str] | set[str] = ()) -> bool:
+    return not spec.optional or spec.name in optional
+
+
+
+def missing_images(engine: docker.DockerClient, manifest: Manifest, optional=()) -> list[str]:
+    """The lab's images not built yet; optional ones only when they are wanted."""
     missing = []
     for spec in IMAGES:
+        if not wanted(spec, optional):
+            continue
         try:
             engine.images.get(manifest.image(spec.name))
         except ImageNotFound:
@@ -143,7 +161,7 @@ def build_all(engine, manifest: Manifest, *, only: list[str] | None, ca_bundle: 
     base = choose_base(engine, log)
     built = []
     for spec in IMAGES:
-        if only and spec.name not in only:
+        if (only and spec.name not in only) or (not only and spec.optional):
             continue
         log(f"building {manifest.image(spec.name)} from {base}")
         build_image(engine, manifest, spec, base, on_line, no_cache)

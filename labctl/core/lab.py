@@ -18,9 +18,9 @@ from labctl.core import images, ui
 from labctl.core.edge import EDGE_SERVICE
 from labctl.core.errors import CommandError, LabError
 from labctl.core.figures import NAMENODE_STATE, NAMENODE_SYSTEM
-from labctl.core.health import CHECKS, Check, DagImportError, NotReady, jmx_bean
-from labctl.core.manifest import ENDPOINTS, PROJECT_NAME, Manifest
-from labctl.core.secrets import airflow_login, airflow_passwords, ensure_secrets
+from labctl.core.health import CHECKS, OPTIONAL_CHECKS, Check, DagImportError, NotReady, jmx_bean
+from labctl.core.manifest import ENDPOINTS, OPTIONAL_SERVICES, PROJECT_NAME, Manifest
+from labctl.core.secrets import airflow_login, airflow_passwords, ensure_secrets, notebook_token
 from labctl.lake.permissions import ADMIN_USER
 
 
@@ -102,12 +102,26 @@ def service_log_tail(manifest: Manifest, service: str, lines: int) -> str:
     return f"last {lines} lines of {service}'s log:\n{result.stdout}"
 
 
-def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool = True) -> list[CheckResult]:
+def running_optional() -> set[str]:
+    """Optional services (the notebook) that run now: `labctl up` keeps them."""
+    engine = eng.client()
+    return {
+        service
+        for service in OPTIONAL_SERVICES
+        if engine.containers.list(filters={"label": [f"com.docker.compose.project={PROJECT_NAME}", f"com.docker.compose.service={service}"]})
+    }
+
+
+def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool = True, with_services: tuple[str, ...] = ()) -> list[CheckResult]:
+    unknown = set(with_services) - set(OPTIONAL_SERVICES)
+    if unknown:
+        raise LabError(f"no optional service {', '.join(sorted(unknown))}", hint=f"--with takes: {', '.join(OPTIONAL_SERVICES)}")
     with ui.step("Docker engine"):
         engine = eng.client()
     with ui.step("lab secrets"):
         ensure_secrets(manifest)
-    missing = images.missing_images(engine, manifest)
+    optional = tuple(sorted(set(with_services) | running_optional()))
+    missing = images.missing_images(engine, manifest, optional)
     if missing and build_missing:
         build(manifest, only=missing, ca_bundle=images.default_ca_bundle(), no_cache=False)
     elif missing:
@@ -118,9 +132,12 @@ def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool 
         with ui.step(f"one replica of every HDFS block on each of the {before} DataNodes, before {before - workers} go"):
             replicate_everywhere(manifest, before, timeout)
         down(manifest, volumes=False)
-    with ui.step(f"starting containers ({workers} worker{'s' if workers > 1 else ''})"):
-        _compose_up(manifest, workers, timeout)
+    with ui.step(f"starting containers ({workers} worker{'s' if workers > 1 else ''})" + "".join(f" + {name}" for name in optional)):
+        _compose_up(manifest, workers, timeout, optional)
     results = wait_healthy(manifest, workers, timeout)
+    for service in optional:
+        with ui.step(f"{OPTIONAL_CHECKS[service].name} working"):
+            wait_optional(manifest, service, timeout)
     if shrinking:
         replication = int(dc.worker_overrides(workers)["HDFS_REPLICATION"])
         with ui.step(f"HDFS replication back to {replication}"):
@@ -128,12 +145,25 @@ def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool 
     return results
 
 
-def _compose_up(manifest: Manifest, workers: int, timeout: float) -> None:
+def wait_optional(manifest: Manifest, service: str, timeout: float, poll: float = 1.0) -> str:
+    """An optional service's own check, probed from the host like the lab's."""
+    check = OPTIONAL_CHECKS[service]
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check.probe(manifest, 0)
+        except NotReady as exc:
+            if time.monotonic() > deadline:
+                raise LabError(f"{check.name} is not working after {timeout:.0f} s: {exc}", hint=check.hint, details=service_log_tail(manifest, service, 40)) from exc
+            time.sleep(poll)
+
+
+def _compose_up(manifest: Manifest, workers: int, timeout: float, optional: tuple[str, ...] = ()) -> None:
     """`compose up` converges on the wanted state, so a second call picks up where a failed
     one stopped: a changed worker count recreates every Hadoop, HBase and Airflow container
     at once on two cores. It does not mend a lab that cannot become healthy: the CI failure
     this retry was first written for was missing HDFS blocks (see replicate_everywhere)."""
-    argv = ["up", "--detach", "--remove-orphans", *dc.scale_args(workers)]
+    argv = [*dc.profile_args(optional), "up", "--detach", "--remove-orphans", *dc.scale_args(workers)]
     try:
         dc.compose(manifest, *argv, overrides=dc.worker_overrides(workers), timeout=timeout)
     except CommandError as first:
@@ -230,20 +260,27 @@ def build(manifest: Manifest, *, only: list[str] | None, ca_bundle, no_cache: bo
 
 
 def down(manifest: Manifest, *, volumes: bool) -> None:
-    args = ["down", "--remove-orphans"] + (["--volumes"] if volumes else [])
+    args = [*dc.all_profiles(), "down", "--remove-orphans"] + (["--volumes"] if volumes else [])
     with ui.step("stopping the lab" + (" and wiping its volumes" if volumes else " (data volumes kept)")):
         dc.compose(manifest, *args, timeout=300)
 
 
 def urls(manifest: Manifest, show_passwords: bool = False) -> list[dict[str, str]]:
-    """Every endpoint, and the Airflow logins; their passwords only when asked, since what
-    `labctl up` prints ends up in CI logs and terminal scrollback."""
+    """Every endpoint, and the Airflow logins and the notebook's token; secrets only when
+    asked, since what `labctl up` prints ends up in CI logs and terminal scrollback."""
     rows = [{"name": endpoint.title, "service": endpoint.service, "url": manifest.url(endpoint)} for endpoint in ENDPOINTS]
     roles = dict(entry.split(":", 1) for entry in manifest["AIRFLOW_USERS"].split(",") if entry)
     passwords = airflow_passwords(manifest) or {"admin": airflow_login(manifest)[1]}
     for login, password in passwords.items():
         shown = password if show_passwords else "(labctl urls --show-passwords)"
         rows.append({"name": f"Airflow login ({roles.get(login, '?')})", "service": "airflow-apiserver", "url": f"{login} / {shown}"})
+    token = notebook_token(manifest)
+    notebook = next(endpoint for endpoint in ENDPOINTS if endpoint.service == "notebook")
+    if token and show_passwords:
+        shown = f"{manifest.url(notebook)}?token={token}"
+    else:
+        shown = "(labctl urls --show-passwords)" if token else "(generated by the first `labctl up`)"
+    rows.append({"name": "JupyterLab with its token", "service": "notebook", "url": shown})
     return rows
 
 

@@ -32,6 +32,7 @@ VERSION_KEYS = (
     "AIRFLOW_VERSION",
     "AIRFLOW_PROVIDERS",
     "POSTGRES_VERSION",
+    "NOTEBOOK_PACKAGES",
 )
 
 
@@ -60,7 +61,11 @@ ENDPOINTS = (
     WebEndpoint("Alert sink (labctl alerts)", "alert-sink", "ALERT_SINK_PORT", "/alerts"),
     WebEndpoint("HBase Thrift (happybase)", "hbase-thrift", "HBASE_THRIFT_PORT", "", "thrift"),
     WebEndpoint("ZooKeeper", "zookeeper", "ZOOKEEPER_PORT", "", "zk"),
+    WebEndpoint("JupyterLab (labctl up --with notebook)", "notebook", "NOTEBOOK_PORT", "/lab"),
 )
+
+# Services off by default, each a compose profile of the same name: `labctl up --with NAME`.
+OPTIONAL_SERVICES = ("notebook",)
 
 
 class Manifest:

@@ -42,7 +42,14 @@ def ensure_secrets(manifest: Manifest) -> Path:
     _ensure(directory / "pseudonym-key", lambda: secrets.token_hex(32))
     # What the replay server accepts when it requires a token (live-mode tests).
     _ensure(directory / "replay-token", lambda: secrets.token_urlsafe(32))
+    # JupyterLab's token (the optional notebook service reads it from its secret file).
+    _ensure(directory / "notebook-token", lambda: secrets.token_urlsafe(32))
     return directory
+
+
+def notebook_token(manifest: Manifest) -> str | None:
+    path = secrets_dir(manifest) / "notebook-token"
+    return path.read_text().strip() if path.exists() else None
 
 
 def pseudonym_key(manifest: Manifest) -> bytes:

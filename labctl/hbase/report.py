@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from labctl.hbase import svg
+from labctl.hbase import report_pipeline, svg
 from labctl.hbase.queries import Reader, ScanMeter, query, resolve_run
 from labctl.hbase.schema import NAMESPACE
 
@@ -179,6 +179,7 @@ def render(data: dict[str, Any], *, generated_at: datetime | None = None) -> str
         f"<h1>Mastodon Analytics Lab</h1><p class=\"muted\">Run <code>{escape(data['run_id'])}</code>, read from HBase; "
         f"generated {escape(generated)}. Accounts are pseudonyms (keyed HMAC); counts follow docs/metrics.md.</p>"
         + "".join(sections)
+        + _pipeline_section(data)
         + "</body></html>\n"
     )
 
@@ -193,8 +194,20 @@ def _engagement_table(engagement: dict[str, dict[str, Any]]) -> str:
     )
 
 
-def write_report(connection, out_dir: Path, *, run: str | None = None, namespace: str = NAMESPACE) -> Path:
+# --- The pipeline section (labctl/hbase/report_pipeline.py): how the run was made ---------
+
+
+def _pipeline_section(data: dict[str, Any]) -> str:
+    pipeline = data.get("pipeline")
+    if pipeline is None:
+        return ""
+    return report_pipeline.render(pipeline, jobhistory=pipeline.get("jobhistory", ""))
+
+
+def write_report(connection, out_dir: Path, *, run: str | None = None, namespace: str = NAMESPACE, pipeline: bool = True) -> Path:
     data = gather(connection, run=run, namespace=namespace)
+    if pipeline:
+        data["pipeline"] = report_pipeline.gather_from_lab(data["run_id"])
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "index.html"
     page.write_text(render(data), encoding="utf-8", errors="xmlcharrefreplace")

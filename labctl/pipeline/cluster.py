@@ -11,7 +11,8 @@ RESOURCEMANAGER = os.environ.get("LAB_RESOURCEMANAGER_HTTP", "http://resourceman
 THRIFT_HOST = os.environ.get("LAB_HBASE_THRIFT_HOST", "hbase-thrift")
 THRIFT_PORT = int(os.environ.get("LAB_HBASE_THRIFT_PORT", "9090"))
 REPLAY_URL = os.environ.get("LAB_REPLAY_URL", "http://mastodon-replay:8000")
-STREAMING_JAR = f"/opt/hadoop/lib/hadoop-streaming-{os.environ.get('HADOOP_VERSION', '3.4.2')}.jar"
+# A link the jvm image makes to lib/hadoop-streaming-$HADOOP_VERSION.jar: no version to keep in step.
+STREAMING_JAR = "/opt/hadoop/hadoop-streaming.jar"
 JOBS_DIR = "/opt/lab/src/jobs"
 
 

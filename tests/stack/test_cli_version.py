@@ -21,7 +21,18 @@ def test_version_json_reports_the_manifest_pins():
     assert versions["python:Mastodon.py"]
 
 
-def test_version_markdown_is_a_table():
+def test_version_markdown_prints_docs_versions_md_with_a_row_per_pin():
+    from labctl.core.versions import VERSIONS_DOC, locked, HOST_LOCK
+
     result = CliRunner().invoke(app, ["version", "--markdown"])
     assert result.exit_code == 0
-    assert result.output.startswith("| component | version |")
+    assert result.output == VERSIONS_DOC.read_text()
+    rows = [line for line in result.output.splitlines() if line.startswith("| ") and " | " in line]
+    assert rows[0] == "| component | version |"
+    assert f"| hadoop_version | {Manifest(environ={})['HADOOP_VERSION']} |" in rows
+    assert sum(row.startswith("| locked:") for row in rows) == len(locked(HOST_LOCK))
+
+
+def test_version_write_needs_markdown():
+    result = CliRunner().invoke(app, ["version", "--write"])
+    assert result.exit_code != 0

@@ -36,10 +36,11 @@ def steps(monkeypatch):
     done: list[tuple] = []
     monkeypatch.setattr(lab.eng, "client", lambda **_: object())
     monkeypatch.setattr(lab, "ensure_secrets", lambda manifest: None)
-    monkeypatch.setattr(lab.images, "missing_images", lambda engine, manifest: [])
+    monkeypatch.setattr(lab.images, "missing_images", lambda engine, manifest, optional=(): [])
+    monkeypatch.setattr(lab, "running_optional", lambda: set())
     monkeypatch.setattr(lab, "replicate_everywhere", lambda manifest, datanodes, timeout: done.append(("replicate", datanodes)))
     monkeypatch.setattr(lab, "down", lambda manifest, volumes: done.append(("down", volumes)))
-    monkeypatch.setattr(lab, "_compose_up", lambda manifest, workers, timeout: done.append(("compose up", workers)))
+    monkeypatch.setattr(lab, "_compose_up", lambda manifest, workers, timeout, optional=(): done.append(("compose up", workers)))
     monkeypatch.setattr(lab, "wait_healthy", lambda manifest, workers, timeout: done.append(("healthy", workers)) or [])
     monkeypatch.setattr(lab, "set_replication", lambda replication: done.append(("setrep", replication)))
     return done
