@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from labctl.commands import collect, data, gdpr, jobs, pipeline, query, replay, stack
+from labctl.commands import collect, course, data, gdpr, jobs, pipeline, query, replay, stack
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -28,6 +28,7 @@ app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them l
 app.add_typer(gdpr.app, name="gdpr", help="GDPR: the register, erasure of an account (forget), purge of deleted statuses, the audit log.")
 app.add_typer(replay.app, name="replay", help="The lab's Mastodon replay server: a required token, injected faults (show, set, reset).")
 app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
+app.add_typer(course.app, name="course", help="The course: exercises to build, a workspace each, a grader that checks them.")
 
 ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 
