@@ -16,8 +16,9 @@ from pathlib import Path
 
 from labctl.core.errors import LabError
 from labctl.course import markers
-from labctl.course.catalogue import LANGUAGES, Exercise
+from labctl.course.catalogue import EXERCISES_DIR, LANGUAGES, Exercise
 
+SHARED_DIR = EXERCISES_DIR / "_shared"
 META = ".course.json"
 RESULTS = "results.json"
 FORMAT = 1
@@ -30,7 +31,10 @@ def default_dir(exercise: Exercise) -> Path:
 
 
 def source_text(exercise: Exercise, name: str) -> str:
+    """An instructor's file: the exercise's own, else one shared by several (exercises/_shared/)."""
     path = exercise.source_dir / name
+    if not path.exists():
+        path = SHARED_DIR / name
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:

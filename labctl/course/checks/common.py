@@ -117,7 +117,7 @@ def job(
         comparison = diff.compare(expected, got)
         seconds = f" ({where}, {result.seconds:.1f} s)"
         if comparison.equal:
-            return Outcome.passed(f"{len(expected):,} {what}s as expected on {source.name}{seconds}")
+            return Outcome.passed(f"{len(expected):,} {what}{'' if len(expected) == 1 else 's'} as expected on {source.name}{seconds}")
         return Outcome.failed(f"on {source.name}{seconds}, " + comparison.describe(), _preview(expected, got))
 
     return Check(name, description, points, run, hidden=hidden)
