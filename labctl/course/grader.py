@@ -55,6 +55,7 @@ class Context:
     progress: Callable[[str], None] = lambda message: None
     passed: dict[str, bool] = field(default_factory=dict)  # check name -> passed, as they run
     state: dict[str, Any] = field(default_factory=dict)  # what one check leaves for the next
+    cleanups: list[Callable[[], None]] = field(default_factory=list)  # run at the end, whatever happened
 
 
 @dataclass(frozen=True)
@@ -109,16 +110,24 @@ def grade(
         copy = ws.grading_copy(exercise, workspace, Path(scratch) / "work")
         context = Context(exercise, workspace.resolve(), copy, on, timeout, progress)
         blocked: NotGradable | None = None
-        for check in checks_of(exercise):
-            progress(f"{check.name}: {check.description}")
-            if blocked is not None:
-                test = Test.fail(check.name, check.description, check.points, f"not graded: {blocked.message}", hidden=check.hidden)
-            else:
-                test, blocked = _run_check(check, context)
-            context.passed[check.name] = test.passed
-            results.tests.append(test)
-            progress(f"{check.name}: {'passed' if test.passed else 'failed'} ({test.points:g}/{test.max_points:g})")
-        context.state.clear()
+        try:
+            for check in checks_of(exercise):
+                progress(f"{check.name}: {check.description}")
+                if blocked is not None:
+                    test = Test.fail(check.name, check.description, check.points, f"not graded: {blocked.message}", hidden=check.hidden)
+                else:
+                    test, blocked = _run_check(check, context)
+                context.passed[check.name] = test.passed
+                results.tests.append(test)
+                progress(f"{check.name}: {'passed' if test.passed else 'failed'} ({test.points:g}/{test.max_points:g})")
+        finally:
+            # What the checks made on the lab (tables, files, DAG records) goes, whatever happened.
+            for cleanup in reversed(context.cleanups):
+                try:
+                    cleanup()
+                except Exception:  # noqa: BLE001 - one failed cleanup must not stop the others
+                    progress(f"cleanup failed: {traceback.format_exc(limit=1).strip().splitlines()[-1]}")
+            context.state.clear()
     if blocked is not None:
         results.gradable = False
         results.message = f"not gradable: {blocked.message}" + (f" (hint: {blocked.hint})" if blocked.hint else "")
