@@ -106,9 +106,10 @@ def _leaves(value: Any) -> int:
 
 def compare(expected: Any, got: Any, *, limit: int = 5, rel_tol: float = 1e-9, abs_tol: float = 0.0) -> Comparison:
     first: list[Difference] = []
-    count = 0
+    count = unexpected = 0
     for difference in walk(expected, got, rel_tol=rel_tol, abs_tol=abs_tol):
         count += 1
+        unexpected += difference.kind == UNEXPECTED
         if len(first) < limit:
             first.append(difference)
-    return Comparison(tuple(first), count, max(_leaves(expected), _leaves(got)))
+    return Comparison(tuple(first), count, _leaves(expected) + unexpected)

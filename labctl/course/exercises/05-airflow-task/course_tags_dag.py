@@ -75,11 +75,11 @@ def course_tags_by_language():
         connection = happybase.Connection(THRIFT_HOST, THRIFT_PORT, timeout=30_000)
         try:
             tags_table.create_table_if_missing(connection, table)
-            cells = tags_table.load(connection, table, counts)
+            loaded = tags_table.load(connection, table, counts)
         finally:
             connection.close()
         Path(counts_file).unlink(missing_ok=True)  # only once loaded: a retry still finds it
-        return cells
+        return loaded
 
     load_tags(count_tags())
     ### END SOLUTION

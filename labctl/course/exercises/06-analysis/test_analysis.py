@@ -50,15 +50,15 @@ def test_the_content_questions():
 
 ### BEGIN HIDDEN TESTS
 def test_engagement_answers():
-    got = answers(SMALL)
-    assert abs(got["interactions_per_status"] - 3.2) < 1e-9
-    assert got["median_engagement_rate"] == 0.1  # only ada has 5 statuses or more
+    result = answers(SMALL)
+    assert abs(result["interactions_per_status"] - 3.2) < 1e-9
+    assert result["median_engagement_rate"] == 0.1  # only ada has 5 statuses or more
 
 
 def test_an_empty_document_gives_no_answer_rather_than_a_crash():
     empty = {key: {} for key in SMALL} | {"totals": {k: 0 for k in SMALL["totals"]}}
-    got = answers(empty)
-    assert got["media_pct"] is None and got["top_tag"] is None and got["median_engagement_rate"] is None
+    nothing = answers(empty)
+    assert nothing["media_pct"] is None and nothing["top_tag"] is None and nothing["median_engagement_rate"] is None
 
 
 def test_ties_in_growth_go_to_the_earliest_month():
