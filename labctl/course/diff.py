@@ -104,10 +104,11 @@ def _leaves(value: Any) -> int:
     return 1
 
 
-def compare(expected: Any, got: Any, *, limit: int = 5, rel_tol: float = 1e-9, abs_tol: float = 0.0) -> Comparison:
+def compare(expected: Any, got: Any, *, limit: int = 5, rel_tol: float = 1e-9, abs_tol: float = 0.0, root: str = "") -> Comparison:
+    """The differences of `got` from `expected`; `root` names the documents (`mentions`) in paths."""
     first: list[Difference] = []
     count = unexpected = 0
-    for difference in walk(expected, got, rel_tol=rel_tol, abs_tol=abs_tol):
+    for difference in walk(expected, got, root, rel_tol=rel_tol, abs_tol=abs_tol):
         count += 1
         unexpected += difference.kind == UNEXPECTED
         if len(first) < limit:

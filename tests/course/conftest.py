@@ -30,13 +30,18 @@ def started(name: str, folder: Path) -> Path:
     return target
 
 
-def solved(name: str, folder: Path, **changes: tuple[str, str]) -> Path:
-    """A workspace completed with the instructor's solution, each change (file -> (old, new))
-    applied to it; a change that matches nothing is a broken test, so it fails."""
+def solved(name: str, folder: Path, changes: dict[str, tuple[str, str] | str] | None = None) -> Path:
+    """A workspace completed with the instructor's solution, then changed: file -> (old, new)
+    replaces text (a change that matches nothing is a broken test, so it fails), file -> text
+    writes the whole file."""
     exercise = catalogue.find(name)
     target = workspace.solution_copy(exercise, folder / f"{name}-solved")
-    for file_name, (old, new) in changes.items():
-        path = target / file_name.replace("__", ".")
+    for file_name, change in (changes or {}).items():
+        path = target / file_name
+        if isinstance(change, str):
+            path.write_text(change, encoding="utf-8")
+            continue
+        old, new = change
         text = path.read_text(encoding="utf-8")
         assert old in text, f"{file_name}: {old!r} is not in the instructor's solution"
         path.write_text(text.replace(old, new), encoding="utf-8")

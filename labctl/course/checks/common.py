@@ -94,10 +94,12 @@ def job(
     what: str,
     points: float,
     *,
+    metric: str,
     hidden: bool,
     yarn: Callable[[Context, Input], JobRun] | None = None,
 ) -> Check:
-    """A Streaming job of the workspace over one input, its rows compared with the oracle's."""
+    """A Streaming job of the workspace over one input, its rows compared with the oracle's
+    `metric` (`what` names one of its keys: a handle, a region)."""
 
     def run(context: Context) -> Outcome:
         source = data()
@@ -114,7 +116,7 @@ def job(
         if problem:
             return Outcome.failed(problem)
         expected = expected_of(source.path)
-        comparison = diff.compare(expected, got)
+        comparison = diff.compare(expected, got, root=metric)
         seconds = f" ({where}, {result.seconds:.1f} s)"
         if comparison.equal:
             return Outcome.passed(f"{len(expected):,} {what}{'' if len(expected) == 1 else 's'} as expected on {source.name}{seconds}")

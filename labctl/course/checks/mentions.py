@@ -14,7 +14,7 @@ def _mentions(path):
 CHECKS = [
     common.unit_tests("test_mentions.py", 2),
     common.job("recording", "your job on the recording equals the oracle's `mentions`", inputs.recording, _mentions,
-               "handle", 4, hidden=False, yarn=run_job_on_yarn),
-    common.job("generated", "your job on another generated set", inputs.generated, _mentions, "handle", 2, hidden=True),
-    common.job("edge-cases", "your job on the edge cases", inputs.edge_cases, _mentions, "handle", 2, hidden=True),
+               "handle", 4, metric="mentions", hidden=False, yarn=run_job_on_yarn),
+    common.job("generated", "your job on another generated set", inputs.generated, _mentions, "handle", 2, metric="mentions", hidden=True),
+    common.job("edge-cases", "your job on the edge cases", inputs.edge_cases, _mentions, "handle", 2, metric="mentions", hidden=True),
 ]

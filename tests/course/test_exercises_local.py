@@ -1,0 +1,113 @@
+"""Every exercise that needs no lab, graded on the local runner as a student would meet it:
+started and checked unchanged, completed with the instructor's solution, with a solution wrong
+in one key, and with an output hard-coded for the recording (which the hidden inputs catch).
+
+The expected values are the oracle's (labctl/oracle/) or the lab's own rules; the solutions are
+the instructor's sources. Exercises 4, 5 and 7's HBase part need the lab: smoke_tests/test_course.py.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import solved, started
+from labctl.course import catalogue, expected, grader, inputs
+from labctl.course.checks.analysis import answer_key
+
+LOCAL = ["raw-zone", "mentions", "regions", "analysis", "governance"]
+
+
+def grade(workspace, slug: str, only: set[str] | None = None):
+    exercise = catalogue.find(slug)
+    names = {check.name for check in grader.checks_of(exercise)} - {"hbase"}  # governance's needs the lab
+    return grader.grade(exercise, workspace, only=names if only is None else only)
+
+
+def by_name(results) -> dict:
+    return {test.name: test for test in results.tests}
+
+
+@pytest.mark.parametrize("slug", LOCAL)
+def test_an_unchanged_workspace_scores_below_one_and_says_what_is_missing(slug, tmp_path):
+    results = grade(started(slug, tmp_path), slug)
+    assert results.gradable and results.score < 1 and not results.complete
+    failed = [test for test in results.tests if not test.passed]
+    assert failed
+    assert any("YOUR CODE HERE" in test.message for test in failed), [test.message for test in failed]
+    assert json.loads((tmp_path / slug / "results.json").read_text())["score"] == results.score
+
+
+@pytest.mark.parametrize("slug", LOCAL)
+def test_the_instructors_solution_scores_one(slug, tmp_path):
+    results = grade(solved(slug, tmp_path), slug)
+    assert results.complete, "\n".join(f"{t.name}: {t.message}" for t in results.tests if not t.passed)
+    assert results.score == 1
+
+
+@dataclass(frozen=True)
+class Variant:
+    changes: dict
+    check: str  # the check that must fail
+    names: str  # what its message must name
+
+
+def hard_coded_mentions() -> dict:
+    answer = expected.document(inputs.RECORDING)["mentions"]
+    return {
+        "answer.json": json.dumps(answer),
+        "mapper.py": "import json, sys\nsys.stdin.buffer.read()\nfor handle, count in json.load(open('answer.json')).items():\n"
+                     "    print(f'{handle}\\t{count}')\n",
+        "reducer.py": "import sys\nfor line in sys.stdin:\n    sys.stdout.write(line)\n",
+    }
+
+
+def hard_coded_analysis() -> dict:
+    answers = answer_key(expected.document(inputs.RECORDING))
+    return {"analysis.py": f"import json\nprint(json.dumps({answers!r}))\n".replace("None", "None")}
+
+
+WRONG_IN_ONE_KEY = {
+    "raw-zone": Variant({"land.py": ('"sha256": hashlib.sha256(data).hexdigest()', '"sha256": hashlib.sha256(b"".join(lines)).hexdigest()')},
+                        "recording", "sha256"),
+    "mentions": Variant({"reducer.py": ("yield handle, 1", 'yield handle, 2 if handle == "rodo@social.lab.example" else 1')},
+                        "recording", 'mentions["rodo@social.lab.example"]: expected 29, got 58'),
+    "regions": Variant({"reducer.py": ("return len(set(keys))", "return len(keys)")}, "recording", 'regions["generic"]: expected'),
+    "analysis": Variant({"analysis.py": ('"media_pct": pct(totals["statuses_with_media"], statuses)',
+                                         '"media_pct": totals["statuses_with_media"] / statuses')}, "recording", "media_pct: expected"),
+    "governance": Variant({"field_trace.py": ("PERSON_TTL_DAYS = 30", "PERSON_TTL_DAYS = 7")}, "trace", "PERSON_TTL_DAYS is 7"),
+}
+
+HARD_CODED = {
+    "raw-zone": {"land.py": ("    when = collected_at.astimezone(timezone.utc)\n    return (f\"raw/mastodon",
+                             "    when = datetime(2026, 1, 31, 18, tzinfo=timezone.utc)\n    return (f\"raw/mastodon")},
+    "mentions": hard_coded_mentions,
+    "regions": {"reducer.py": ("return len(set(keys))", "return 17928")},
+    "analysis": hard_coded_analysis,
+    "governance": {"prove.py": ("    print(json.dumps(found))",
+                                '    print(json.dumps({"raw_lines": 25, "derived_files": 2, "audit_handles": 0, "hbase_rows": None}))')},
+}
+
+
+@pytest.mark.parametrize("slug", LOCAL)
+def test_a_solution_wrong_in_one_key_fails_naming_that_key(slug, tmp_path):
+    variant = WRONG_IN_ONE_KEY[slug]
+    results = grade(solved(slug, tmp_path, variant.changes), slug, only={variant.check})
+    tests = by_name(results)
+    assert not results.complete
+    assert not tests[variant.check].passed
+    assert variant.names in tests[variant.check].message, tests[variant.check].message
+
+
+@pytest.mark.parametrize("slug", LOCAL)
+def test_an_output_hard_coded_for_the_recording_passes_it_and_fails_a_hidden_check(slug, tmp_path):
+    changes = HARD_CODED[slug]
+    public = "before" if slug == "governance" else "recording"
+    checks = {check.name for check in grader.checks_of(catalogue.find(slug)) if check.hidden and check.name != "hbase"} | {public}
+    results = grade(solved(slug, tmp_path, changes() if callable(changes) else changes), slug, only=checks)
+    tests = by_name(results)
+    assert tests[public].passed, tests[public].message
+    assert any(not test.passed for test in results.tests if test.hidden), [t.message for t in results.tests]
+    assert not results.complete
