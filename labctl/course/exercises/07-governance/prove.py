@@ -1,6 +1,6 @@
 """Prove an erasure: count what is left of an account in the lake, and in HBase.
 
-    python3 prove.py HANDLE --lake LAKE [--lake-root /lake] [--key-file KEY] [--hbase-namespace NS]
+    python3 prove.py HANDLE --lake LAKE [--lake-root /lake] [--key-file KEY] [--hbase-namespace NS] [--hdfs-user USER]
 
 LAKE is a local directory or the lab's WebHDFS (http://namenode:9870, from the edge node).
 Prints one JSON object:
@@ -108,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lake-root", default="/lake")
     parser.add_argument("--key-file", type=Path, default=None)
     parser.add_argument("--hbase-namespace", default=None)
+    parser.add_argument("--hdfs-user", default=None, help="with WebHDFS: who reads (the raw zone is the data engineers')")
     args = parser.parse_args(argv)
-    fs, layout = open_filesystem(args.lake), LakeLayout(args.lake_root)
+    fs, layout = open_filesystem(args.lake, user=args.hdfs_user), LakeLayout(args.lake_root)
     pseudonym = load_pseudonymiser(args.key_file).pseudonym(args.handle.lower())
     found = {
         "raw_lines": raw_lines(fs, layout, args.handle),
