@@ -54,7 +54,8 @@ def _follow(argv: list[str], deadline: float, progress) -> tuple[int | None, str
     """Run the client on the edge node, its output streamed; (exit code or None on timeout, output, application)."""
     engine = eng.client()
     container = eng.service_container(engine, EDGE_SERVICE)
-    exec_id = engine.api.exec_create(container.id, argv, user=EDGE_USER, stdout=True, stderr=True)["Id"]
+    # From /tmp, as the pipeline submits its steps: the client may write beside itself.
+    exec_id = engine.api.exec_create(container.id, argv, user=EDGE_USER, stdout=True, stderr=True, workdir="/tmp")["Id"]
     stream = engine.api.exec_start(exec_id, stream=True, demux=True)
     chunks: list[str] = []
     found: dict[str, str] = {}
@@ -126,10 +127,12 @@ def run_job_on_yarn(context: Context, data: Input) -> JobRun:
                 return JobRun(False, False, time.monotonic() - started,
                               error=f"{step.name} yarn 0: `hadoop jar` exited with {code}: the tasks' logs are in YARN{where}\n{tail(log, 1200)}")
             inputs = [output]
-        rows = _edge(["hdfs", "dfs", "-cat", f"{inputs[0]}/part-*"])
+        # stdout only: the client's log lines (stderr) must not mix with the rows.
+        rows = _edge(["bash", "-c", f"hdfs dfs -cat {shlex.quote(inputs[0])}/part-* 2>/dev/null"])
         lines = [line.encode("utf-8") for line in rows.splitlines() if line.strip()]
         return JobRun(True, False, time.monotonic() - started, lines=lines)
     finally:
         _edge(["hdfs", "dfs", "-rm", "-r", "-f", "-skipTrash", hdfs_dir], check=False)
+        _edge(["hdfs", "dfs", "-rmdir", "--ignore-fail-on-non-empty", HDFS_ROOT], check=False)
         # put_file made the directories as root: remove them as root.
         eng.exec_in(EDGE_SERVICE, ["rm", "-rf", edge_dir], check=False)

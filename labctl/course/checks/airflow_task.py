@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import secrets
-import shlex
 import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from labctl.core import engine as eng
 from labctl.core.edge import EDGE_SERVICE, EDGE_UID, EDGE_USER
