@@ -77,18 +77,24 @@ def region_reads(table: str, namespace: str = "default") -> int:
     return total
 
 
-def settled_reads(table: str, *, changed_from: int | None = None, timeout: float = 90, still: float = 12) -> int:
+def settled_reads(table: str, *, changed_from: int | None = None, timeout: float = 90, still: float = 12,
+                  no_change: float = 30) -> int:
     """The read counter once published and unchanged for `still` seconds.
 
     Region servers refresh these metrics every few seconds (5 by default, seen up to 10), so
-    a value is trusted only after more than one refresh without a change."""
-    deadline = time.monotonic() + timeout
-    last, since = region_reads(table), time.monotonic()
+    a value is trusted only after more than one refresh without a change. With
+    `changed_from`, a value equal to it is trusted only after `no_change` seconds (a query may
+    read nothing at all)."""
+    started = time.monotonic()
+    deadline = started + timeout
+    last, since = region_reads(table), started
     while time.monotonic() < deadline:
         time.sleep(3)
         now = region_reads(table)
         if now != last:
             last, since = now, time.monotonic()
-        elif time.monotonic() - since >= still and (changed_from is None or now != changed_from):
+            continue
+        held = time.monotonic() - since
+        if held >= still and (changed_from is None or now != changed_from or time.monotonic() - started >= no_change):
             return now
     raise NotGradable(f"the region servers' read counter of {table} did not settle in {timeout:.0f} s", hint="is HBase busy? try again")

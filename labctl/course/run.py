@@ -70,7 +70,9 @@ def run_process(
         process = subprocess.Popen(
             argv,
             cwd=cwd,
-            env={**os.environ, **(env or {})},
+            # This labctl first on the path: `-m labctl.course...` children and students' imports
+            # of labctl find the copy that is grading, not another one installed.
+            env={**os.environ, "PYTHONPATH": _labctl_path(), **(env or {})},
             stdin=stdin_file or (subprocess.PIPE if stdin is not None else subprocess.DEVNULL),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -141,8 +143,7 @@ def run_job(workspace: Path, inputs: list[Path], *, timeout: float, workers: int
         (scratch_dir / "stderr").mkdir()
         spec_path = scratch_dir / "spec.json"
         spec_path.write_text(json.dumps(spec))
-        ran = run_process([sys.executable, "-m", "labctl.course.jobrun", str(spec_path)], cwd=workspace, timeout=timeout,
-                          env={"PYTHONPATH": _labctl_path()})
+        ran = run_process([sys.executable, "-m", "labctl.course.jobrun", str(spec_path)], cwd=workspace, timeout=timeout)
         stderr = {
             log.stem: tail(stderr_chatter(log.read_text("utf-8", "replace")))
             for log in sorted((scratch_dir / "stderr").glob("*.log"))

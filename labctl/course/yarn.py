@@ -87,7 +87,12 @@ def _follow(argv: list[str], deadline: float, progress) -> tuple[int | None, str
             _edge(["kill", "-TERM", str(inspect["Pid"])], check=False)
         reader.join(30)
         return None, "".join(chunks), application
-    return engine.api.exec_inspect(exec_id).get("ExitCode"), "".join(chunks), found.get("application")
+    for _ in range(50):  # the stream ends a moment before the engine records the exit code
+        inspect = engine.api.exec_inspect(exec_id)
+        if not inspect.get("Running"):
+            return inspect.get("ExitCode"), "".join(chunks), found.get("application")
+        time.sleep(0.1)
+    return inspect.get("ExitCode"), "".join(chunks), found.get("application")
 
 
 def run_job_on_yarn(context: Context, data: Input) -> JobRun:
