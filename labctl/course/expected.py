@@ -58,29 +58,6 @@ def tags_by_language(path: Path) -> dict[str, dict[str, int]]:
     return cached("tags", path, [Path(tables.__file__)], tables.tags_by_language)
 
 
-# -- regions (issue 14's definition) -------------------------------------------------------------
-
-
-def region_of(handle: str) -> str:
-    """The region of an author: the last DNS label of its instance when it is two ASCII
-    letters (a country-code TLD), lower-cased; `generic` otherwise (no instance, `.org`,
-    a numeric or IDN label)."""
-    instance = handle.rpartition("@")[2] if "@" in handle else ""
-    label = instance.rsplit(".", 1)[-1].lower()
-    return label if len(label) == 2 and label.isascii() and label.isalpha() else "generic"
-
-
-def ranked(counts: dict[str, int]) -> dict[str, int]:
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
 def regions(doc: dict[str, Any]) -> dict[str, int]:
-    """Statuses per region: the oracle's `regions` once it has it, else from its per-author
-    statuses (`engagement` lists every author of an original with its distinct statuses)."""
-    if "regions" in doc:
-        return dict(doc["regions"])
-    counts: dict[str, int] = {}
-    for handle, entry in doc["engagement"].items():
-        region = region_of(handle)
-        counts[region] = counts.get(region, 0) + entry["statuses"]
-    return ranked(counts)
+    """Statuses per region (docs/metrics.md, metric 12), as the oracle counts them."""
+    return dict(doc["regions"])

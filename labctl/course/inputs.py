@@ -146,7 +146,8 @@ def edge_case_lines() -> list[bytes]:
                       if key not in ("language", "mentions", "tags", "media_attachments", "emojis")}
     numeric_id = _status(9, _account("ivo@10.0.0.1", "https://10.0.0.1/@ivo", number=9), uri=None)
     numeric_id["id"] = 900_009  # an integer id is valid too
-    kiwi = _status(10, _account("jo@social.example.nz", "https://social.example.nz/@jo", number=10), language="")
+    # A fully qualified name: one trailing dot, dropped by the region rule (docs/metrics.md).
+    kiwi = _status(10, _account("jo@social.example.nz.", "https://social.example.nz./@jo", number=10), language="")
 
     good = [original, edited_old, boost_of_original, boost_of_missing, no_uri, separators, missing_fields, numeric_id,
             kiwi, edited_new]

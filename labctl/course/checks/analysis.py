@@ -51,6 +51,14 @@ def answer_key(document: dict[str, Any]) -> dict[str, Any]:
     domains, tags = document["domains"], document["tags"]
     top_domain = next(iter(domains), None)
     media = totals["statuses_with_media"]
+    groups = document["media_engagement"]
+    with_media, without = groups.get("with_media"), groups.get("without_media")
+    ratio = None
+    if with_media and without and without["statuses"] and without["avg_interactions"]:
+        ratio = with_media["avg_interactions"] / without["avg_interactions"]
+    regions = document["regions"]
+    by_count = sorted((count, region) for region, count in regions.items() if region != "generic")
+    top_country = min(by_count, key=lambda pair: (-pair[0], pair[1]))[1] if by_count else None
     return {
         "top_follower_account": top_user,
         "top_follower_count": followers[top_user]["followers"] if top_user else None,
@@ -64,6 +72,8 @@ def answer_key(document: dict[str, Any]) -> dict[str, Any]:
         "undetermined_language_pct": _share(document["languages"].get("und", 0), statuses),
         "media_pct": _share(media, statuses),
         "attachments_per_media_status": sum(document["media_types"].values()) / media if media else None,
+        "media_engagement_ratio": ratio,
+        "top_country_region": top_country,
         "top_tag": next(iter(tags), None),
         "single_use_tags_pct": _share(len([tag for tag, count in tags.items() if count == 1]), len(tags)),
         "top_mention": next(iter(document["mentions"]), None),

@@ -47,6 +47,11 @@ def test_odd_instances_are_generic():
     assert region_of("ivo@10.0.0.1") == "generic"
     assert region_of("fumi@xn--r8jz45g.xn--zckzah") == "generic"
     assert region_of("jo@social.example.c1") == "generic"
+    assert region_of("x@de") == "generic"  # one label: no top-level domain
+
+
+def test_one_trailing_dot_is_dropped():
+    assert region_of("jo@social.example.nz.") == "nz"
 
 
 def test_a_local_account_takes_the_host_of_its_url():

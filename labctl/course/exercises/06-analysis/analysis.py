@@ -27,6 +27,8 @@ QUESTIONS = {
     "undetermined_language_pct": "the percentage of statuses whose language is undetermined (und)",
     "media_pct": "the percentage of statuses with at least one media attachment",
     "attachments_per_media_status": "attachments per status that has media",
+    "media_engagement_ratio": "average interactions of a status with media divided by those of a status without (null if no status is without media)",
+    "top_country_region": "the region with the most statuses, `generic` left out (null if there is none)",
     "top_tag": "the most used tag",
     "single_use_tags_pct": "the percentage of the distinct tags used by exactly one status",
     "top_mention": "the most mentioned account",
@@ -59,6 +61,10 @@ def answers(metrics: dict) -> dict:
         covered, needed = covered + count, needed + 1
     tags = metrics["tags"]
     domain = first("domains")
+    media_groups = metrics["media_engagement"]
+    with_media = media_groups.get("with_media", {}).get("avg_interactions")
+    without_media = media_groups.get("without_media", {})
+    countries = [region for region in metrics["regions"] if region != "generic"]
     return {
         "top_follower_account": top,
         "top_follower_count": metrics["followers"][top]["followers"] if top else None,
@@ -73,6 +79,9 @@ def answers(metrics: dict) -> dict:
         "media_pct": pct(totals["statuses_with_media"], statuses),
         "attachments_per_media_status": sum(metrics["media_types"].values()) / totals["statuses_with_media"]
         if totals["statuses_with_media"] else None,
+        "media_engagement_ratio": with_media / without_media["avg_interactions"]
+        if with_media is not None and without_media.get("statuses") and without_media["avg_interactions"] else None,
+        "top_country_region": countries[0] if countries else None,
         "top_tag": first("tags"),
         "single_use_tags_pct": pct(sum(1 for count in tags.values() if count == 1), len(tags)),
         "top_mention": first("mentions"),

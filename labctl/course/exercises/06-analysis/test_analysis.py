@@ -27,6 +27,12 @@ SMALL = {
     "tags": {"python": 3, "rust": 1, "go": 1},
     "mentions": {"bob@b.example": 2},
     "emojis": {},
+    "regions": {"generic": 6, "de": 3, "fr": 1},
+    "media_engagement": {
+        "with_media": {"statuses": 4, "interactions": 24, "avg_interactions": 6.0},
+        "without_media": {"statuses": 6, "interactions": 8, "avg_interactions": 4 / 3},
+        "by_type": {},
+    },
 }
 
 
@@ -46,6 +52,12 @@ def test_the_content_questions():
     assert got["top_domain"] == "x.example" and abs(got["top_domain_pct"] - 30) < 0.01
     assert got["languages_for_90_pct"] == 2
     assert abs(got["media_pct"] - 40) < 0.01 and abs(got["attachments_per_media_status"] - 1.5) < 1e-9
+
+
+def test_media_engagement_and_regions():
+    got = answers(SMALL)
+    assert abs(got["media_engagement_ratio"] - 4.5) < 1e-9
+    assert got["top_country_region"] == "de"
 
 
 ### BEGIN HIDDEN TESTS
