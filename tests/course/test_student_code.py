@@ -15,8 +15,9 @@ from labctl.course.grader import Check, NotGradable, Outcome
 MENTIONS = catalogue.find("mentions")
 
 
-def recording_only(workspace, **options):
-    return grader.grade(MENTIONS, workspace, only={"recording"}, **options).tests[0]
+def edge_cases_only(workspace, **options):
+    """The check on the small file of edge cases: what goes wrong goes wrong on any input."""
+    return grader.grade(MENTIONS, workspace, only={"edge-cases"}, **options).tests[0]
 
 
 def test_a_script_that_hangs_is_stopped_with_everything_it_started(tmp_path):
@@ -25,7 +26,7 @@ def test_a_script_that_hangs_is_stopped_with_everything_it_started(tmp_path):
             "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\ntime.sleep(600)\n")
     workspace = solved("mentions", tmp_path, {"mapper.py": hang})
     started = time.monotonic()
-    test = recording_only(workspace, timeout=6)
+    test = edge_cases_only(workspace, timeout=6)
     assert time.monotonic() - started < 60
     assert not test.passed and "did not finish in 6 s" in test.message and "hint:" in test.message
     assert not alive(int(pid_file.read_text()))
@@ -43,7 +44,7 @@ def alive(pid: int) -> bool:
 def test_a_crash_names_the_step_the_exception_and_keeps_the_stderr_tail(tmp_path):
     crash = ("import sys\nfor line in sys.stdin:\n    pass\n"
              "raise KeyError('rodo')  # a reducer that meets a key it did not expect\n")
-    test = recording_only(solved("mentions", tmp_path, {"reducer.py": crash}))
+    test = edge_cases_only(solved("mentions", tmp_path, {"reducer.py": crash}))
     assert not test.passed
     assert "step `distinct`, reduce: your script exited with code 1" in test.message
     assert "KeyError: 'rodo'" in test.message and "Traceback" in test.output
@@ -53,7 +54,7 @@ def test_a_crash_names_the_step_the_exception_and_keeps_the_stderr_tail(tmp_path
 def test_writing_to_stderr_fails_the_check_with_what_was_written(tmp_path):
     chatty = ("import sys\nprint('debug: starting', file=sys.stderr)\nsys.stderr.write('reporter:counter:Mastodon,x,1\\n')\n")
     workspace = solved("mentions", tmp_path, {"mapper.py": ("import rules\n", "import rules\n" + chatty)})
-    test = recording_only(workspace)
+    test = edge_cases_only(workspace)
     assert not test.passed
     assert "wrote to stderr" in test.message and "debug: starting" in test.message
     assert "Mastodon,x,1" not in test.message  # Streaming's own lines are allowed
@@ -61,7 +62,7 @@ def test_writing_to_stderr_fails_the_check_with_what_was_written(tmp_path):
 
 def test_garbage_on_stdout_is_named_with_its_line(tmp_path):
     garbage = "import sys\nfor line in sys.stdin:\n    pass\nprint('hello world')\n"
-    test = recording_only(solved("mentions", tmp_path, {"sum_reducer.py": garbage}))
+    test = edge_cases_only(solved("mentions", tmp_path, {"sum_reducer.py": garbage}))
     assert not test.passed
     assert "is not `handle<TAB>count`: 'hello world'" in test.message
 
@@ -69,7 +70,7 @@ def test_garbage_on_stdout_is_named_with_its_line(tmp_path):
 def test_a_key_split_across_reducers_is_named(tmp_path):
     # Partitioning on the whole row sends one handle's rows to several reducers.
     workspace = solved("mentions", tmp_path, {"sum_reducer.py": "import sys\nfor line in sys.stdin:\n    sys.stdout.write(line)\n"})
-    test = recording_only(workspace)
+    test = edge_cases_only(workspace)
     assert not test.passed and "is on two output lines" in test.message
 
 
