@@ -26,9 +26,10 @@ def test_a_script_that_hangs_is_stopped_with_everything_it_started(tmp_path):
             "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\ntime.sleep(600)\n")
     workspace = solved("mentions", tmp_path, {"mapper.py": hang})
     started = time.monotonic()
-    test = edge_cases_only(workspace, timeout=6)
-    assert time.monotonic() - started < 60
-    assert not test.passed and "did not finish in 6 s" in test.message and "hint:" in test.message
+    # Long enough for the runner's processes to start the mapper on a loaded machine.
+    test = edge_cases_only(workspace, timeout=20)
+    assert time.monotonic() - started < 80
+    assert not test.passed and "did not finish in 20 s" in test.message and "hint:" in test.message
     assert not alive(int(pid_file.read_text()))
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from labctl.course import expected, inputs
 from labctl.course.checks import common
 from labctl.course.grader import Check, Context, Outcome
-from labctl.course.run import run_process, stderr_chatter, tail
 
 PERCENT_TOLERANCE = 0.01  # percentage points
 RELATIVE_TOLERANCE = 1e-3
@@ -96,16 +95,10 @@ def answers_check(name: str, description: str, data, points: float, *, hidden: b
         with tempfile.TemporaryDirectory(prefix="labctl-course-analysis-") as tmp:
             metrics = Path(tmp) / "metrics.json"
             metrics.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-            ran = run_process([sys.executable, "analysis.py", str(metrics)], cwd=context.copy, timeout=context.timeout)
-        if ran.timed_out:
-            return Outcome.failed(f"analysis.py did not finish in {context.timeout:.0f} s\n{common.HINT_TIMEOUT}")
-        if not ran.ok:
-            err = tail(ran.stderr)
-            stub = f"\n{common.HINT_STUB}" if "NotImplementedError" in err else ""
-            return Outcome.failed(f"analysis.py exited with code {ran.returncode}: {(err.splitlines() or ['?'])[-1]}{stub}", err)
-        chatter = stderr_chatter(ran.stderr.decode("utf-8", "replace"))
-        if chatter:
-            return Outcome.failed(f"analysis.py wrote to stderr:\n{tail(chatter, 600)}\nhint: print the answers, and nothing else")
+            ran = common.run_program(context, [sys.executable, "analysis.py", str(metrics)], "analysis.py",
+                                     stderr_hint="hint: print the answers, and nothing else")
+        if isinstance(ran, Outcome):
+            return ran
         try:
             got = json.loads(ran.stdout)
         except ValueError:

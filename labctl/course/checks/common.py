@@ -12,7 +12,7 @@ from typing import Any
 from labctl.course import diff
 from labctl.course.grader import Check, Context, Outcome
 from labctl.course.inputs import Input
-from labctl.course.run import JobRun, run_job, run_process, tail
+from labctl.course.run import JobRun, Ran, run_job, run_process, stderr_chatter, tail
 
 HINT_CRASH = "hint: run the script by hand on a few lines to see the error, e.g. `zcat {input} | head -20 | python3 mapper.py`"
 HINT_STUB = "hint: complete the parts marked YOUR CODE HERE (they raise NotImplementedError)"
@@ -22,6 +22,40 @@ HINT_STDERR = (
 )
 HINT_TIMEOUT = "hint: does a script wait for input that never ends, or loop forever? Try it on a few lines first."
 _TASK = re.compile(r"^(?P<step>\S+) (?P<role>map|combine|reduce) \d+: .*? exited with (?P<code>-?\d+)", re.DOTALL)
+
+
+def run_program(context: Context, argv: list[str], label: str, *, what: str = "",
+                stderr_hint: str = "hint: print the result on stdout, and nothing on stderr") -> Ran | Outcome:
+    """Run a student's program in the grading copy: its run, or the failed outcome that says
+    why (timed out, crashed with its last stderr line, or talked on stderr)."""
+    ran = run_process(argv, cwd=context.copy, timeout=context.timeout)
+    where = f" on {what}" if what else ""
+    if ran.timed_out:
+        return Outcome.failed(f"{label} did not finish in {context.timeout:.0f} s{where}\n{HINT_TIMEOUT}")
+    if not ran.ok:
+        err = tail(ran.stderr)
+        stub = f"\n{HINT_STUB}" if "NotImplementedError" in err else ""
+        last = err.splitlines()[-1] if err else "(nothing on stderr)"
+        return Outcome.failed(f"{label} exited with code {ran.returncode}{where}: {last}{stub}", err)
+    chatter = stderr_chatter(ran.stderr.decode("utf-8", "replace"))
+    if chatter:
+        return Outcome.failed(f"{label} wrote to stderr{where}:\n{tail(chatter, 600)}\n{stderr_hint}", chatter)
+    return ran
+
+
+def streaming(test_file: str, metric: str, what: str, expected_of: Callable[[Path], dict[str, int]],
+              yarn: Callable[[Context, Input], JobRun] | None) -> list[Check]:
+    """The checks of a Streaming exercise: its tests, then its job on the recording (on YARN
+    with --on yarn), on a generated set and on the edge cases, against the oracle's `metric`."""
+    from labctl.course import inputs
+
+    return [
+        unit_tests(test_file, 2),
+        job("recording", f"your job on the recording equals the oracle's `{metric}`", inputs.recording, expected_of, what, 4,
+            metric=metric, hidden=False, yarn=yarn),
+        job("generated", "your job on another generated set", inputs.generated, expected_of, what, 2, metric=metric, hidden=True),
+        job("edge-cases", "your job on the edge cases", inputs.edge_cases, expected_of, what, 2, metric=metric, hidden=True),
+    ]
 
 
 def unit_tests(test_file: str, points: float) -> Check:

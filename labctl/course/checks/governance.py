@@ -22,7 +22,7 @@ from typing import Any
 from labctl.course import expected, inputs, lab
 from labctl.course.checks import common
 from labctl.course.grader import Check, Context, NotGradable, Outcome
-from labctl.course.run import run_process, stderr_chatter, tail
+from labctl.course.run import run_process, tail
 
 PUBLIC_ACCOUNT = "obasa@wense.test"  # the lab guide's exercise 8 erases it on the lab
 RUN = "2026-02-01T00_00_00"
@@ -117,16 +117,9 @@ def _prove(context: Context, folder: Path, key_file: Path, handle: str, namespac
     argv = [sys.executable, "prove.py", handle, "--lake", str(folder), "--key-file", str(key_file)]
     if namespace:
         argv += ["--hbase-namespace", namespace]
-    ran = run_process(argv, cwd=context.copy, timeout=context.timeout)
-    if ran.timed_out:
-        return Outcome.failed(f"prove.py did not finish in {context.timeout:.0f} s\n{common.HINT_TIMEOUT}")
-    if not ran.ok:
-        err = tail(ran.stderr)
-        stub = f"\n{common.HINT_STUB}" if "NotImplementedError" in err else ""
-        return Outcome.failed(f"prove.py exited with code {ran.returncode}: {(err.splitlines() or ['?'])[-1]}{stub}", err)
-    chatter = stderr_chatter(ran.stderr.decode("utf-8", "replace"))
-    if chatter:
-        return Outcome.failed(f"prove.py wrote to stderr:\n{tail(chatter, 600)}\nhint: print the JSON object, nothing else")
+    ran = common.run_program(context, argv, "prove.py", stderr_hint="hint: print the JSON object, nothing else")
+    if isinstance(ran, Outcome):
+        return ran
     try:
         found = json.loads(ran.stdout)
         assert isinstance(found, dict)

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from labctl.course import expected, inputs
+from labctl.course import expected
 from labctl.course.checks import common
 from labctl.course.yarn import run_job_on_yarn
 
-
-def _mentions(path):
-    return expected.document(path)["mentions"]
-
-
-CHECKS = [
-    common.unit_tests("test_mentions.py", 2),
-    common.job("recording", "your job on the recording equals the oracle's `mentions`", inputs.recording, _mentions,
-               "handle", 4, metric="mentions", hidden=False, yarn=run_job_on_yarn),
-    common.job("generated", "your job on another generated set", inputs.generated, _mentions, "handle", 2, metric="mentions", hidden=True),
-    common.job("edge-cases", "your job on the edge cases", inputs.edge_cases, _mentions, "handle", 2, metric="mentions", hidden=True),
-]
+CHECKS = common.streaming("test_mentions.py", "mentions", "handle", lambda path: expected.document(path)["mentions"], run_job_on_yarn)

@@ -22,7 +22,6 @@ from pathlib import Path
 from labctl.course import inputs
 from labctl.course.checks import common
 from labctl.course.grader import Check, Context, Outcome
-from labctl.course.run import run_process, stderr_chatter, tail
 from labctl.governance.policy import NOINDEX, IngestionPolicy
 from labctl.lake.layout import LakeLayout, partition_value
 
@@ -180,18 +179,10 @@ def landing_check(name: str, description: str, data, landing: Landing, points: f
             lake.mkdir()
             argv = [sys.executable, "land.py", str(source.path), str(lake), "--instance", landing.instance, "--timeline",
                     landing.timeline, "--collected-at", landing.collected_at, "--batch-size", str(landing.batch_size)]
-            ran = run_process(argv, cwd=context.copy, timeout=context.timeout)
-            if ran.timed_out:
-                return Outcome.failed(f"land.py did not finish in {context.timeout:.0f} s on {source.name}\n{common.HINT_TIMEOUT}")
-            if not ran.ok:
-                err = tail(ran.stderr)
-                stub = f"\n{common.HINT_STUB}" if "NotImplementedError" in err else ""
-                last = err.splitlines()[-1] if err else "(nothing on stderr)"
-                return Outcome.failed(f"land.py exited with code {ran.returncode} on {source.name}: {last}{stub}", err)
-            chatter = stderr_chatter(ran.stderr.decode("utf-8", "replace"))
-            if chatter:
-                return Outcome.failed(f"land.py wrote to stderr on {source.name}:\n{tail(chatter, 600)}\n"
-                                      "hint: a collector reports on stdout or in its manifests; stderr is for errors")
+            ran = common.run_program(context, argv, "land.py", what=source.name,
+                                     stderr_hint="hint: a collector reports on stdout or in its manifests; stderr is for errors")
+            if isinstance(ran, Outcome):
+                return ran
             problems = inspect(lake, landing, expected_landing(source.path))
         shown = f"{landing.instance!r}, timeline {landing.timeline!r}, collected at {landing.collected_at}, batches of {landing.batch_size}"
         if not problems:
