@@ -21,7 +21,7 @@ class Runner(str, Enum):
 
 
 ExerciseArgument = Annotated[str, typer.Argument(help="The exercise: its number (2) or name (mentions); `labctl course list`.")]
-DirOption = Annotated[Optional[Path], typer.Option("--dir", help="The workspace (default: course/NN-name).")]
+DirOption = Annotated[Optional[Path], typer.Option("--dir", help="The workspace (default: the current folder if it is one, else course/NN-name).")]
 
 
 @app.callback()
@@ -92,7 +92,7 @@ def check_command(
     from labctl.course import catalogue, grader, workspace
 
     found = catalogue.find(exercise)
-    target = directory or workspace.default_dir(found)
+    target = workspace.locate(found, directory)
     progress = (lambda message: None) if as_json else (lambda message: err.print(f"  {escape(message)}", highlight=False))
     results = grader.grade(found, target, on=on.value, timeout=timeout, progress=progress)
     if as_json:

@@ -30,6 +30,17 @@ def default_dir(exercise: Exercise) -> Path:
     return Path("course") / exercise.name
 
 
+def locate(exercise: Exercise, directory: Path | None) -> Path:
+    """The workspace to grade: `directory`, else the current folder when it is this exercise's
+    workspace (a student inside it), else course/NN-name."""
+    if directory is not None:
+        return directory
+    here = Path(".")
+    if (here / META).exists() and read_meta(here).get("exercise") == exercise.slug:
+        return here
+    return default_dir(exercise)
+
+
 def source_text(exercise: Exercise, name: str) -> str:
     """An instructor's file: the exercise's own, else one shared by several (exercises/_shared/)."""
     path = exercise.source_dir / name

@@ -44,3 +44,13 @@ def test_unknown_exercises_and_missing_workspaces_are_one_clear_error(tmp_path, 
     assert main(["course", "check", "analysis", "--dir", str(tmp_path / "nothing")]) == 1
     assert "labctl course start analysis" in capsys.readouterr().err
     assert main(["course", "check", "analysis", "--dir", str(tmp_path), "--on", "yarn"]) == 1
+
+
+def test_check_inside_the_workspace_needs_no_dir(tmp_path, capsys, monkeypatch):
+    target = tmp_path / "course" / "06-analysis"
+    main(["course", "start", "analysis", "--dir", str(target)])
+    monkeypatch.chdir(target)
+    capsys.readouterr()
+    assert main(["course", "check", "analysis", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["score"] < 1
+    assert (target / "results.json").exists()
