@@ -82,9 +82,7 @@ def _follow(argv: list[str], deadline: float, progress) -> tuple[int | None, str
         application = found.get("application")
         if application:
             _edge(["yarn", "application", "-kill", application], check=False)
-        inspect = engine.api.exec_inspect(exec_id)
-        if inspect.get("Pid"):
-            _edge(["kill", "-TERM", str(inspect["Pid"])], check=False)
+        # The client was started under `timeout`, which ends it shortly after the deadline.
         reader.join(30)
         return None, "".join(chunks), application
     for _ in range(50):  # the stream ends a moment before the engine records the exit code
@@ -128,9 +126,10 @@ def run_job_on_yarn(context: Context, data: Input) -> JobRun:
                               stderr={f"{step.name}-yarn": tail(log)})
             if code != 0:
                 job_id = _JOB.search(log)
-                where = f" (JobHistory: http://127.0.0.1:19888/jobhistory/job/{job_id.group(1)})" if job_id else ""
+                where = f": its tasks' logs are in the JobHistory, http://127.0.0.1:19888/jobhistory/job/{job_id.group(1)}" if job_id else ""
                 return JobRun(False, False, time.monotonic() - started,
-                              error=f"{step.name} yarn 0: `hadoop jar` exited with {code}: the tasks' logs are in YARN{where}\n{tail(log, 1200)}")
+                              error=f"step `{step.name}` failed on YARN (`hadoop jar` exited with {code}){where}",
+                              stderr={f"{step.name}-yarn": tail(log, 3000)})
             inputs = [output]
         # stdout only: the client's log lines (stderr) must not mix with the rows.
         rows = _edge(["bash", "-c", f"hdfs dfs -cat {shlex.quote(inputs[0])}/part-* 2>/dev/null"])
