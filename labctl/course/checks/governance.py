@@ -24,7 +24,7 @@ from labctl.course.checks import common
 from labctl.course.grader import Check, Context, NotGradable, Outcome
 from labctl.course.run import run_process, tail
 
-PUBLIC_ACCOUNT = "obasa@wense.test"  # the lab guide's exercise 8 erases it on the lab
+PUBLIC_ACCOUNT = "obasa@wense.test"  # the lab guide's exercise 8 erases it on the lab; the recording must hold it
 RUN = "2026-02-01T00_00_00"
 KEYS = ("raw_lines", "derived_files", "audit_handles")
 
