@@ -1,0 +1,151 @@
+"""The grader's expectations, held against computations written here from the definitions."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from labctl.course import catalogue, expected, inputs, tables, workspace
+from labctl.course.checks.analysis import answer_key
+
+
+def region(handle: str) -> str:
+    """docs/metrics.md's rule, written again: after the last '@', one trailing dot off, at
+    least two labels, the last one two ASCII letters."""
+    host = handle.split("@")[-1] if "@" in handle else ""
+    host = host[:-1] if host.endswith(".") else host
+    labels = host.split(".")
+    last = labels[-1].lower()
+    return last if len(labels) > 1 and len(last) == 2 and all("a" <= c <= "z" for c in last) else "generic"
+
+
+@pytest.mark.parametrize("source", [inputs.recording, inputs.edge_cases, inputs.generated])
+def test_regions_are_the_statuses_per_region_of_their_authors(source):
+    # expected.regions is the oracle's `regions`: held here against the rule written above.
+    document = expected.document(source().path)
+    wanted = Counter()
+    for handle, entry in document["engagement"].items():
+        wanted[region(handle)] += entry["statuses"]
+    assert expected.regions(document) == dict(wanted)
+    assert sum(wanted.values()) == document["totals"]["statuses"]
+
+
+def test_the_edge_cases_hold_the_regions_and_traps_they_promise():
+    document = expected.document(inputs.edge_cases().path)
+    assert {"de", "fr", "nz", "generic"} <= set(expected.regions(document))
+    assert document["totals"]["malformed"] == 7 and document["totals"]["boosts"] == 2
+    raw = gzip.decompress(inputs.edge_cases().path.read_bytes())
+    assert "\u2028".encode() in raw and b"\r\n" in raw
+    assert document["tags"] == {"fediverse": 1, "new": 1}  # the later edit's tags, case folded
+    assert "hana@mast.kiroba.jp" in document["mentions"]
+
+
+@pytest.mark.parametrize("source", [inputs.recording, inputs.generated, inputs.edge_cases])
+def test_tags_by_language_add_up_to_the_oracles_tags(source):
+    counts = expected.tags_by_language(source().path)  # tables.tags_by_language, cached for the session
+    summed = Counter()
+    for tags in counts.values():
+        summed.update(tags)
+    assert dict(summed) == expected.document(source().path)["tags"]
+
+
+def test_tags_by_language_split_as_the_oracles_languages():
+    counts = expected.tags_by_language(inputs.RECORDING)
+    languages = expected.document(inputs.RECORDING)["languages"]
+    assert set(counts) <= set(languages)
+    assert tables.top(counts, "en", 3) == [list(pair) for pair in list(counts["en"].items())[:3]]
+
+
+class Table:
+    """Just enough of a happybase table for the designs: puts, batches, prefix scans, gets."""
+
+    def __init__(self, families):
+        self.families_, self.rows, self.calls, self.scans = families, {}, 0, []
+
+    def batch(self, batch_size=None, **_):
+        table = self
+
+        class Batch:
+            def put(self, key, data):
+                table.rows.setdefault(key, {}).update(data)
+
+            def __enter__(self):
+                table.calls += 1
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+        return Batch()
+
+    def put(self, key, data):
+        self.calls += 1
+        self.rows.setdefault(key, {}).update(data)
+
+    def scan(self, row_prefix=b"", limit=None, batch_size=1000, columns=None):
+        self.scans.append((row_prefix, limit, batch_size))
+        found = [(key, self.rows[key]) for key in sorted(self.rows) if key.startswith(row_prefix)]
+        return iter(found[:limit] if limit else found)
+
+    def row(self, key):
+        return dict(self.rows.get(key, {}))
+
+
+class Connection:
+    def __init__(self):
+        self.created = {}
+
+    def tables(self):
+        return [name.encode() for name in self.created]
+
+    def create_table(self, name, families):
+        self.created[name] = Table(families)
+
+    def table(self, name):
+        return self.created[name]
+
+
+def load_module(exercise: str, name: str, folder: Path):
+    import importlib.util
+
+    path = folder / f"{name}.py"
+    path.write_text(workspace.instructor_text(catalogue.find(exercise), f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(f"course_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_instructors_design_answers_every_language_from_a_prefix_scan_of_limit_rows(tmp_path):
+    design = load_module("hbase-design", "design", tmp_path)
+    counts = {**expected.tags_by_language(inputs.RECORDING), "en-gb": {"tea": 5}}
+    connection = Connection()
+    design.create_table(connection, "t")
+    assert design.load(connection, "t", counts) == sum(map(len, counts.values()))
+    for language in counts:
+        assert [list(pair) for pair in design.top_tags(connection, "t", language, 10)] == tables.top(counts, language, 10)
+    assert all(limit == batch_size == 10 for _, limit, batch_size in connection.table("t").scans)
+
+
+def test_the_given_wide_table_of_exercise_5_reads_back_what_it_loaded(tmp_path):
+    given = load_module("airflow-task", "tags_table", tmp_path)
+    counts = expected.tags_by_language(inputs.generated().path)
+    connection = Connection()
+    given.create_table_if_missing(connection, "t")
+    given.create_table_if_missing(connection, "t")  # twice: a retried task finds it there
+    given.load(connection, "t", counts)
+    given.load(connection, "t", counts)  # a retry writes the same cells
+    assert sorted(given.languages(connection, "t")) == sorted(counts)
+    for language in counts:
+        assert given.top(connection, "t", language, 10) == tables.top(counts, language, 10)
+
+
+def test_the_answer_key_and_the_instructors_analysis_agree_on_both_inputs(tmp_path):
+    analysis = load_module("analysis", "analysis", tmp_path)
+    for source in (inputs.recording(), inputs.generated()):
+        document = expected.document(source.path)
+        assert json.loads(json.dumps(analysis.answers(document))) == json.loads(json.dumps(answer_key(document)))
