@@ -278,7 +278,6 @@ def _print_summary(manifest: Manifest, summary: dict) -> None:
     for feed in summary["feeds"]:
         feeds.add_row(feed["feed"], feed["state"], *("" if feed[key] is None else str(feed[key]) for key in ("received", "written")))
     out.print(feeds)
-    _feeds_summary(api, state)
     ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
     ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")
 

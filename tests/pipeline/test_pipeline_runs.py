@@ -15,6 +15,7 @@ from rich.console import Console
 from labctl.commands import pipeline
 from labctl.core import runs
 from labctl.core.errors import LabError
+from labctl.core.manifest import Manifest
 
 DAG = Path(__file__).resolve().parents[2] / "dags" / "mastodon_pipeline.py"
 RUN = "manual__2026-12-02T10:00:00+00:00"
@@ -117,10 +118,12 @@ def test_the_summary_shows_what_each_feed_brought_in():
     xcoms = {("collect", 0): {"source": "recorded", "instance": "toot.varmo.de", "received": 6151, "written": 6062},
              ("collect", 2): {"source": "recorded", "instance": "mast.kiroba.jp", "received": 0, "written": 0}}
     api = Airflow(ONE_FEED_FAILED, xcoms)
+    summary = pipeline.run_summary(api, RUN, 12.0, runs.poll(api, RUN))
+    assert [feed["feed"] for feed in summary["feeds"]] == ["toot.varmo.de public", "social.lupen.fr public", "mast.kiroba.jp public"]
     console = Console(width=200, record=True)
     original, pipeline.out = pipeline.out, console
     try:
-        pipeline._feeds_summary(api, runs.poll(api, RUN))
+        pipeline._print_summary(Manifest(), summary)
     finally:
         pipeline.out = original
     lines = [" ".join(line.replace("│", " ").split()) for line in console.export_text().splitlines()]
