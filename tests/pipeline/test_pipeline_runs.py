@@ -130,7 +130,7 @@ def test_the_summary_shows_what_each_feed_brought_in():
     assert "toot.varmo.de public success 6151 6062" in lines
     assert "social.lupen.fr public failed" in lines  # it returned nothing
     assert "mast.kiroba.jp public success 0 0" in lines
-    asked = [params.get("map_index") for path, params in api.asked if path.endswith("return_value")]
+    asked = [params.get("map_index") for path, params in api.asked if path.endswith("/collect/xcomEntries/return_value")]
     assert asked == [0, 1, 2]
 
 
