@@ -116,6 +116,7 @@ def test_running_the_same_dag_run_again_leaves_hbase_identical(pipeline_run, lab
     run_id = run_id_for(datetime.fromisoformat(latest["data_interval_end"] or latest["run_after"]))
     before = hbase_snapshot(lab_stack, run_id)
     assert all(before[table] for table in ("rank", "accounts", "terms", "reid", "runs")), {t: len(r) for t, r in before.items()}
+    runs.unpause(api)  # the fixture's seed left the DAG paused, and a paused DAG's runs never start
     runs.clear(api, latest["dag_run_id"])
     assert runs.wait_run(api, latest["dag_run_id"]) == "success"
     after = hbase_snapshot(lab_stack, run_id)
