@@ -293,8 +293,11 @@ def _print_summary(summary: LakeSummary) -> None:
                       str(len(zone.children)) if zone.name in RUN_ZONES else "")
     out.print(zones)
     partitions = Table(title=f"Raw partitions ({summary.records} records in {summary.batches} batches)")
+    # Names are what a reader looks for: they keep their whole width, the counts' headers wrap.
+    widest = {"instance": max((len(p.instance) for p in summary.partitions), default=8),
+              "timeline": max((len(p.timeline) for p in summary.partitions), default=8)}
     for column in ("instance", "timeline", "dt", "hour", "batches", "records", "unparsed", "skipped noindex", "skipped erased"):
-        partitions.add_column(column)
+        partitions.add_column(column, min_width=widest.get(column), no_wrap=column in widest)
     for p in summary.partitions:
         ok = [b for b in p.batches if b.state == "ok"]
         partitions.add_row(p.instance, p.timeline, p.dt, p.hour, str(len(ok)), str(p.records),
