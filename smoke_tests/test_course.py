@@ -89,7 +89,7 @@ def test_exercise_4_hbase_design(tmp_path):
         only={"answers"})
     assert "top_tags('de', 10): row 1 expected" in named(wrong)["answers"].message
 
-    counts = expected.tags_by_language(inputs.RECORDING)
+    counts = expected.tags_by_language(inputs.RECORDING_FILES)
     answers = {language: tables.top(counts, language, 10) for language in counts}
     hard = grade("hbase-design", solved("hbase-design", tmp_path / "hard", {
         "answers.json": json.dumps(answers),
