@@ -161,3 +161,69 @@ def test_the_answer_key_and_the_instructors_analysis_agree_on_both_inputs(tmp_pa
         sys.path.remove(str(tmp_path))
         for name in ("rules", "statuses"):
             sys.modules.pop(name, None)
+
+
+# -- the recording's stories, and the accounts the course and the lab guide erase -----------------
+
+
+def test_the_recording_tells_the_stories_the_generator_put_in_it():
+    """seed_data/README.md's stories, found by exercise 6's questions (the generator's design,
+    not the answer key, says what they must be)."""
+    from labctl.seedgen.statuses import _MEDIA_PULL
+    from labctl.seedgen.words import TOPICS
+    from labctl.seedgen.world import LATE_INSTANCE
+
+    key = full_key(inputs.RECORDING_FILES)
+    assert key["seasonal_tag"] in {tag.lower() for tag in TOPICS["adventofcode"]["tags"]["*"]}
+    assert key["seasonal_tag_month"] == "2025-12"  # the puzzles' season, in the recording's only December
+    assert key["late_instance"] == LATE_INSTANCE
+    assert key["late_instance_month"] == key["seasonal_tag_month"]  # founded 60 days before 2026-01-31
+    assert key["top_media_type"] == max(_MEDIA_PULL, key=_MEDIA_PULL.get)
+    assert key["media_engagement_ratio"] > 1
+    assert key["peak_growth_month"] == "2022-11"  # the migration wave (labctl/seedgen/accounts.py)
+    assert key["top_country_region"] in {instance.rsplit(".", 1)[1] for instance in inputs.recording().instances}
+
+
+def test_the_hidden_set_tells_its_stories_in_other_months():
+    """An answer hard-coded for the recording fails the hidden check on each story of time."""
+    recorded, hidden = full_key(inputs.RECORDING_FILES), full_key(inputs.generated().files)
+    for question in ("seasonal_tag", "seasonal_tag_month", "late_instance_month", "top_country_region", "top_mention"):
+        assert recorded[question] != hidden[question], question
+        assert hidden[question] is not None, question
+
+
+def guide_accounts() -> set[str]:
+    """The accounts the lab guide erases (exercise 8) and keeps as a control (exercises 7 and 8)."""
+    import re
+
+    root = Path(__file__).resolve().parents[2] / "docs" / "lab-guide"
+    found = set()
+    for path in sorted(root.glob("*/0[78]-*.md")):
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r"labctl gdpr forget (\S+@\S+) ", text)) | set(re.findall(r"labctl query user (\S+@\S+)", text))
+    return found
+
+
+def test_the_course_erases_an_account_the_lab_guide_leaves_alone_and_the_other_way_round():
+    from labctl.course.checks.governance import PUBLIC_ACCOUNT
+
+    accounts = guide_accounts()
+    assert {"vowensa@social.lupen.fr", "sesa_pics@mast.kiroba.jp"} <= accounts  # the parse finds what the guide names
+    assert PUBLIC_ACCOUNT not in accounts
+    assert not any(PUBLIC_ACCOUNT in other or other in PUBLIC_ACCOUNT for other in accounts)
+
+
+def test_the_courses_account_wrote_was_mentioned_and_is_named_by_no_other_handle():
+    from labctl.course.checks.governance import PUBLIC_ACCOUNT
+
+    document = expected.document(inputs.RECORDING_FILES)
+    assert PUBLIC_ACCOUNT in document["engagement"] and PUBLIC_ACCOUNT in document["mentions"]
+    assert PUBLIC_ACCOUNT.rsplit("@", 1)[1] in inputs.recording().instances  # its server writes its acct bare
+
+    def profile(handle: str) -> str:
+        user, _, host = handle.rpartition("@")
+        return f"{host}/@{user}"
+
+    # prove.py searches substrings: another handle holding this one (or its profile path) would count too.
+    handles = set(document["followers"]) | set(document["mentions"])
+    assert [h for h in handles if h != PUBLIC_ACCOUNT and (PUBLIC_ACCOUNT in h or profile(PUBLIC_ACCOUNT) in profile(h))] == []
