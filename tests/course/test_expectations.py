@@ -227,3 +227,9 @@ def test_the_courses_account_wrote_was_mentioned_and_is_named_by_no_other_handle
     # prove.py searches substrings: another handle holding this one (or its profile path) would count too.
     handles = set(document["followers"]) | set(document["mentions"])
     assert [h for h in handles if h != PUBLIC_ACCOUNT and (PUBLIC_ACCOUNT in h or profile(PUBLIC_ACCOUNT) in profile(h))] == []
+
+
+def test_the_recording_read_as_a_folder_is_its_three_files():
+    # Exercise 5's DAG reads its param `input`, by default the folder, the grader the files.
+    assert tables.files_of(inputs.RECORDING) == list(inputs.RECORDING_FILES)
+    assert [path.name for path in inputs.RECORDING_FILES] == sorted(f"{i}.jsonl.gz" for i in inputs.recording().instances)
