@@ -137,7 +137,8 @@ def render(language: str, data: dict[str, Any] | None = None) -> str:
     out += _table((w["instance"], w["file_lines"], w["landed"], w["parsed"], w["unparsed"], w["skipped"], w["batches"]),
                   [(f"`{instance}`", data["lines"][instance], landing.written, landing.parsed, landing.unparsed, landing.skipped,
                     math.ceil(landing.written / 5000)) for instance, landing in data["landings"].items()], language)
-    out += ["", f"## {w['ex2']}", "", f"{w['mentioned']}: {_number(len(data['mentions']), language)}", ""]
+    colon, semicolon = (" : ", " ; ") if language == "fr" else (": ", "; ")  # French puts a space before both
+    out += ["", f"## {w['ex2']}", "", f"{w['mentioned']}{colon}{_number(len(data['mentions']), language)}", ""]
     out += _table((w["account"], w["count"]), [(f"`{h}`", n) for h, n in list(data["mentions"].items())[:TOP]], language)
     out += ["", f"## {w['ex3']}", ""]
     spoken = data["language_by_region"]
@@ -146,8 +147,8 @@ def render(language: str, data: dict[str, Any] | None = None) -> str:
                     ", ".join(f"`{code}` {_percent(count, n, language)}" for code, count in list(spoken.get(r, {}).items())[:3]))
                    for r, n in data["regions"].items()], language)
     by_language = data["by_language"]
-    out += ["", f"## {w['ex4']}", "", f"{w['languages']}: {_number(len(by_language), language)}; "
-            f"{w['rows']}: {_number(sum(map(len, by_language.values())), language)}", ""]
+    out += ["", f"## {w['ex4']}", "", f"{w['languages']}{colon}{_number(len(by_language), language)}{semicolon}"
+            f"{w['rows']}{colon}{_number(sum(map(len, by_language.values())), language)}", ""]
     rows = sorted(by_language.items(), key=lambda item: (-len(item[1]), item[0]))
     out += _table((w["language"], w["tags"], w["top"]),
                   [(f"`{code}`", len(tags), ", ".join(f"`{t}` {_number(n, language)}" for t, n in tables.top(by_language, code, 3)))
