@@ -3,10 +3,13 @@
 below 1, with a message), with the instructor's solution (score 1), with a solution wrong in
 one key (the message names it), and with an output hard-coded for the recording (a hidden
 check fails); then the lab must be as it was. The lab-free exercises and the same variants
-on the local runner are unit tests (tests/course/).
+on the local runner are unit tests (tests/course/), and so are exercise 7's sandbox lakes.
 
 To keep the cost down, a variant runs only the checks its assertion is about (`only=`);
-the solutions run every check. Costs measured are in docs/testing.md.
+the solutions run every check. Exercise 5's variant is wrong in one setting and hard-coded
+at once: one DAG parse and one Airflow run answer both assertions, since `settings` reads
+the DAG and `table` the run's table, and neither hides the other. Costs are in
+docs/testing.md.
 """
 
 from __future__ import annotations
@@ -17,21 +20,25 @@ from pathlib import Path
 import pytest
 
 from conftest import edge
+from recording import EDGE_RECORDINGS
 from labctl.course import catalogue, expected, grader, inputs, tables, workspace
 from labctl.hbase.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def solved(slug: str, folder: Path, changes: dict[str, tuple[str, str] | str] | None = None) -> Path:
+def solved(slug: str, folder: Path, changes: dict[str, tuple[str, str] | list[tuple[str, str]] | str] | None = None) -> Path:
+    """The instructor's solution, then changed: file -> text, or (old, new) replacements."""
     target = workspace.solution_copy(catalogue.find(slug), folder / f"{slug}-solved")
     for name, change in (changes or {}).items():
         if isinstance(change, str):
             (target / name).write_text(change, encoding="utf-8")
             continue
         text = (target / name).read_text(encoding="utf-8")
-        assert change[0] in text, f"{name}: {change[0]!r} is not in the solution"
-        (target / name).write_text(text.replace(*change), encoding="utf-8")
+        for old, new in [change] if isinstance(change, tuple) else change:
+            assert old in text, f"{name}: {old!r} is not in the solution"
+            text = text.replace(old, new)
+        (target / name).write_text(text, encoding="utf-8")
     return target
 
 
@@ -89,7 +96,7 @@ def test_exercise_4_hbase_design(tmp_path):
         only={"answers"})
     assert "top_tags('de', 10): row 1 expected" in named(wrong)["answers"].message
 
-    counts = expected.tags_by_language(inputs.RECORDING)
+    counts = expected.tags_by_language(inputs.RECORDING_FILES)  # the answers of the recording, typed in
     answers = {language: tables.top(counts, language, 10) for language in counts}
     hard = grade("hbase-design", solved("hbase-design", tmp_path / "hard", {
         "answers.json": json.dumps(answers),
@@ -108,20 +115,23 @@ def test_exercise_5_airflow_task(tmp_path):
     results = grade("airflow-task", solved("airflow-task", tmp_path), timeout=300)
     assert results.complete, failures(results)
 
-    wrong = grade("airflow-task", solved("airflow-task", tmp_path / "wrong", {"course_tags_dag.py": ('"retries": 3', '"retries": 0')}),
-                  only={"imports", "settings"})
-    assert "retries is 0" in named(wrong)["settings"].message
-
-    hard = grade("airflow-task", solved("airflow-task", tmp_path / "hard", {
-        "course_tags_dag.py": ('counts = json.loads(Path(counts_file).read_text(encoding="utf-8"))',
-                               "from labctl.course.tables import tags_by_language\n"
-                               "        counts = tags_by_language(Path('/opt/lab/seed_data/statuses.jsonl.gz'))")}), timeout=300)
-    assert named(hard)["run"].passed and not named(hard)["table"].passed, failures(hard)
+    # Wrong in one setting, and loading the recording's counts whatever the input: `settings`
+    # names the setting, the run succeeds, and the hidden input's table gives the copy away.
+    both = grade("airflow-task", solved("airflow-task", tmp_path / "wrong", {"course_tags_dag.py": [
+        ('"retries": 3', '"retries": 0'),
+        ('counts = json.loads(Path(counts_file).read_text(encoding="utf-8"))',
+         "from labctl.course.tables import tags_by_language\n"
+         f"        counts = tags_by_language(Path({EDGE_RECORDINGS!r}))")]}), timeout=300)
+    assert "retries is 0" in named(both)["settings"].message
+    assert named(both)["run"].passed and not named(both)["table"].passed, failures(both)
 
 
 def test_exercise_7_governance(tmp_path):
-    unchanged = grade("governance", started("governance", tmp_path), only={"trace", "before"})
-    assert unchanged.score < 1 and "YOUR CODE HERE" in named(unchanged)["before"].message
+    # Unchanged: the trace says what is missing, and the HBase sandbox is never made for a
+    # proof that has not counted a lake right (the lake checks are unit tests).
+    unchanged = grade("governance", started("governance", tmp_path), only={"trace", "hbase"})
+    assert unchanged.score < 1 and "YOUR CODE HERE" in named(unchanged)["trace"].message
+    assert "not checked" in named(unchanged)["hbase"].message
 
     results = grade("governance", solved("governance", tmp_path), timeout=300)
     assert results.complete, failures(results)

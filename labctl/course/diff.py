@@ -2,8 +2,8 @@
 
 GitHub Classroom's users complain most that a failed test shows no expected-versus-actual
 diff on long output; UIUC's MapReduce grader says which lines are wrong. For a metric
-document the useful unit is the key: ``mentions["rodo@social.lab.example"]: expected 29,
-got 28``. Keys are visited in the expected document's order (the contract orders every list
+document the useful unit is the key: ``mentions["modotive316@toot.varmo.de"]: expected 66,
+got 65``. Keys are visited in the expected document's order (the contract orders every list
 by count, so the largest entities come first), then the keys only the student's output has.
 """
 

@@ -1,12 +1,19 @@
 """The inputs checks run on: the shipped recording, and inputs the student never saw.
 
+The recording is seed_data/recordings/: the public timelines of three instances, one file
+each, read together (a status on two timelines is one status: the contract de-duplicates by
+uri). Every check reads all three, as `labctl jobs run-local --input seed_data/recordings`
+and the lab's pipeline do; the raw zone and the governance sandbox land each file as the
+feed of its own instance, as the lab's collector does.
+
 Hidden inputs are what makes a hard-coded answer fail (nbgrader's hidden tests, Otter's
-hidden cases): a set from the lab's own generator with another seed and the `hostile`
-profile (malformed lines, blank lines, verbatim duplicates, U+2028 in strings, missing
-uris), and a short hand-written file with one case per rule of the metric contract
-(boosts, duplicates, an edit that changes mentions and tags, missing fields, U+2028, CRLF,
-malformed lines, odd instance names). Generated files are cached, keyed by everything that
-determines their bytes.
+hidden cases): a set from the lab's own generator with another seed, another period (so
+its stories fall in other months: no December, the late instance founded in another one)
+and the `hostile` profile (malformed lines, blank lines, verbatim duplicates, U+2028 in
+strings, missing uris), and a short hand-written file with one case per rule of the metric
+contract (boosts, duplicates, an edit that changes mentions and tags, missing fields,
+U+2028, CRLF, malformed lines, odd instance names). Generated files are cached, keyed by
+everything that determines their bytes, the generator's code included.
 """
 
 from __future__ import annotations
@@ -19,10 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labctl.seedgen import RECORDED_INSTANCES, SHIPPED_PATH
+
 REPO = Path(__file__).resolve().parents[2]
-RECORDING = REPO / "seed_data" / "statuses.jsonl.gz"
+RECORDING = REPO / SHIPPED_PATH  # the folder: `labctl jobs run-local --input` and the docs name it
+# Each recorded instance's public timeline, in file name order: the order in which a reader of
+# the folder (`labctl jobs run-local`, the DAG of exercise 5) meets them.
+RECORDED = tuple((instance, REPO / SHIPPED_PATH / f"{instance}.jsonl.gz") for instance in sorted(RECORDED_INSTANCES))
+RECORDING_FILES = tuple(path for _, path in RECORDED)
 HIDDEN_SEED = 7717
 HIDDEN_STATUSES = 3000
+# The recording ends on 2026-01-31; the hidden set ends seven months earlier, so that its
+# calendar stories (a December topic, an instance founded 60 days before the end) differ.
+HIDDEN_END = "2025-06-30T18:00:00Z"
 
 
 def cache_dir() -> Path:
@@ -36,25 +52,43 @@ def cache_dir() -> Path:
 @dataclass(frozen=True)
 class Input:
     name: str  # what a message calls it
-    path: Path
+    files: tuple[Path, ...]  # read together, as one input
     hidden: bool
+    instances: tuple[str, ...] = ()  # the instance whose timeline each file is, when known
+
+    def feeds(self, default: str = "social.lab.example") -> list[tuple[str, Path]]:
+        """(instance, file) per file: each file lands as the timeline of its instance."""
+        return [(self.instances[n] if n < len(self.instances) else default, path) for n, path in enumerate(self.files)]
 
 
 def recording() -> Input:
-    return Input("the recording (seed_data/statuses.jsonl.gz)", RECORDING, hidden=False)
+    return Input(f"the recording ({SHIPPED_PATH}/, {len(RECORDED)} instances' timelines)", RECORDING_FILES, hidden=False,
+                 instances=tuple(instance for instance, _ in RECORDED))
+
+
+def _generator_digest() -> str:
+    """The generator's code: a cached set made by an older generator is not served."""
+    from labctl import seedgen
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(seedgen.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def generated(seed: int = HIDDEN_SEED, statuses: int = HIDDEN_STATUSES, profile: str = "hostile") -> Input:
-    """A set from the lab's generator that the student never saw (labctl data generate)."""
+    """A set from the lab's generator that the student never saw (labctl data generate):
+    another seed and another period than the recording, its timelines merged in one file."""
     from labctl.seedgen import PROFILES, write_recording
 
-    path = cache_dir() / f"generated-{profile}-{seed}-{statuses}.jsonl.gz"
+    path = cache_dir() / f"generated-{profile}-{seed}-{statuses}-{HIDDEN_END[:10]}-{_generator_digest()}.jsonl.gz"
     if not path.exists():
-        config = PROFILES[profile].replace(statuses=statuses, seed=seed)
+        config = PROFILES[profile].replace(statuses=statuses, seed=seed, end=HIDDEN_END)
         tmp = path.with_name(f".{os.getpid()}-{path.name}")
         write_recording(config, tmp)
         tmp.replace(path)
-    return Input(f"a generated set you never saw ({statuses:,} statuses, another seed, malformed lines and duplicates)", path, hidden=True)
+    return Input(f"a generated set you never saw ({statuses:,} statuses, another seed and period, malformed lines and duplicates)",
+                 (path,), hidden=True)
 
 
 # -- the hand-written edge cases ----------------------------------------------------------------
@@ -178,7 +212,8 @@ def edge_cases() -> Input:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(gzip.compress(data, mtime=0))
         tmp.replace(path)
-    return Input("hand-written edge cases you never saw (boosts, duplicates, an edit, missing fields, U+2028, malformed lines)", path, hidden=True)
+    return Input("hand-written edge cases you never saw (boosts, duplicates, an edit, missing fields, U+2028, malformed lines)", (path,),
+                 hidden=True)
 
 
 def job_inputs() -> list[Input]:

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+Files = str | os.PathLike | Iterable[str | os.PathLike]
 
 
 def _strict(constant: str) -> Any:
@@ -43,13 +47,27 @@ def _edited(status: dict) -> datetime | None:
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def originals(path: Path) -> dict[str, dict]:
-    """Each distinct original status of a file of raw lines, the latest edit kept."""
+def files_of(files: Files) -> list[Path]:
+    """A file, a folder (its files, by name: the recording's three timelines) or several files."""
+    if isinstance(files, (str, os.PathLike)):
+        path = Path(files)
+        return sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_"))) if path.is_dir() else [path]
+    return [found for item in files for found in files_of(item)]
+
+
+def _lines(path: Path):
     with open(path, "rb") as probe:
         opener = gzip.open if probe.read(2) == b"\x1f\x8b" else open
-    kept: dict[str, dict] = {}
     with opener(path, "rb") as lines:
-        for line in lines:
+        yield from lines
+
+
+def originals(files: Files) -> dict[str, dict]:
+    """Each distinct original status of files of raw lines read together, the latest edit
+    kept (a status on two instances' timelines is one status: same uri)."""
+    kept: dict[str, dict] = {}
+    for path in files_of(files):
+        for line in _lines(path):
             if not line.strip():
                 continue
             try:
@@ -72,10 +90,10 @@ def originals(path: Path) -> dict[str, dict]:
     return kept
 
 
-def tags_by_language(path: Path) -> dict[str, dict[str, int]]:
+def tags_by_language(files: Files) -> dict[str, dict[str, int]]:
     """{language: {tag: statuses}}, languages in name order, tags by count then name."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for status in originals(path).values():
+    for status in originals(files).values():
         language = status.get("language")
         language = language if isinstance(language, str) and language else "und"
         tags = status.get("tags") if isinstance(status.get("tags"), list) else []

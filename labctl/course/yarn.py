@@ -22,14 +22,15 @@ from labctl.core.edge import EDGE_SERVICE, EDGE_UID, EDGE_USER
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 from labctl.course.grader import Context, NotGradable
-from labctl.course.inputs import RECORDING, Input
+from labctl.course.inputs import REPO, Input
 from labctl.course.run import JobRun, tail
 from labctl.jobs.definition import load_job
 from labctl.jobs.streaming import streaming_argv
 
 EDGE_ROOT = "/tmp/labctl-course"
 HDFS_ROOT = "/tmp/labctl-course"
-EDGE_RECORDING = "/opt/lab/seed_data/statuses.jsonl.gz"  # the repository's seed_data/, mounted on the edge node
+SEED_DATA = REPO / "seed_data"
+EDGE_SEED_DATA = "/opt/lab/seed_data"  # the repository's seed_data/, mounted on the edge node
 _APPLICATION = re.compile(r"(application_\d+_\d+)")
 _JOB = re.compile(r"(job_\d+_\d+)")
 
@@ -93,6 +94,17 @@ def _follow(argv: list[str], deadline: float, progress) -> tuple[int | None, str
     return inspect.get("ExitCode"), "".join(chunks), found.get("application")
 
 
+def _on_edge(path: Path, edge_dir: str) -> str:
+    """Where the edge node reads a file: the recording where seed_data/ is mounted, anything
+    else copied into the run's scratch folder."""
+    try:
+        return f"{EDGE_SEED_DATA}/{Path(path).resolve().relative_to(SEED_DATA.resolve()).as_posix()}"
+    except ValueError:
+        target = f"{edge_dir}/input/{Path(path).name}"
+        eng.put_file(EDGE_SERVICE, target, Path(path).read_bytes(), owner=EDGE_UID)
+        return target
+
+
 def run_job_on_yarn(context: Context, data: Input) -> JobRun:
     """The workspace's steps on YARN over `data`; the last step's rows."""
     _reachable()
@@ -105,18 +117,14 @@ def run_job_on_yarn(context: Context, data: Input) -> JobRun:
     try:
         for name in job.files:
             eng.put_file(EDGE_SERVICE, f"{edge_dir}/{name}", (context.copy / name).read_bytes(), owner=EDGE_UID)
-        if Path(data.path).resolve() == RECORDING.resolve():
-            source = EDGE_RECORDING
-        else:
-            source = f"{edge_dir}/input/{Path(data.path).name}"
-            eng.put_file(EDGE_SERVICE, source, Path(data.path).read_bytes(), owner=EDGE_UID)
+        sources = [_on_edge(path, edge_dir) for path in data.files]
         _edge(["hdfs", "dfs", "-mkdir", "-p", f"{hdfs_dir}/input"])
-        _edge(["hdfs", "dfs", "-put", "-f", source, f"{hdfs_dir}/input/"])
+        _edge(["hdfs", "dfs", "-put", "-f", *sources, f"{hdfs_dir}/input/"])
         inputs = [f"{hdfs_dir}/input"]
         for number, step in enumerate(job.steps):
             output = f"{hdfs_dir}/step-{number + 1}-{step.name}"
             argv = streaming_argv(job, number, streaming_jar=jar, jobs_dir=edge_dir, inputs=inputs, output=output,
-                                  input_bytes=Path(data.path).stat().st_size)
+                                  input_bytes=sum(Path(path).stat().st_size for path in data.files))
             context.progress(f"step {number + 1}/{len(job.steps)} ({step.name}) submitted to YARN from the edge node")
             remaining = max(1, int(deadline - time.monotonic()))
             code, log, application = _follow(["timeout", "--kill-after=10", str(remaining + 5), *argv], deadline, context.progress)

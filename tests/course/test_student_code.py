@@ -108,3 +108,10 @@ def test_grading_a_folder_that_is_no_workspace_is_a_clear_error(tmp_path):
         grader.grade(MENTIONS, tmp_path / "missing")
     with pytest.raises(LabError, match="--on local"):
         grader.grade(catalogue.find("raw-zone"), solved("raw-zone", tmp_path), on="yarn")
+
+
+def test_an_analysis_that_prints_prose_instead_of_json_is_told_so(tmp_path):
+    chatty = solved("analysis", tmp_path, {"analysis.py": ("    print(json.dumps({**answers(metrics)", "    print('my answers:')\n"
+                                                                                                       "    print(json.dumps({**answers(metrics)")})
+    test = grader.grade(catalogue.find("analysis"), chatty, only={"generated"}).tests[0]
+    assert not test.passed and "did not print one JSON object" in test.message and "labctl bug" not in test.message

@@ -129,8 +129,9 @@ def run(context: Context) -> Outcome:
         return Outcome.failed("not run: the DAG does not import, or has no task load_tags")
     source = inputs.generated()
     folder = _scratch(context)
-    edge_input = f"{folder}/input/{source.path.name}"
-    eng.put_file(EDGE_SERVICE, edge_input, source.path.read_bytes(), owner=EDGE_UID)
+    edge_input = f"{folder}/input"  # a folder, as the param's default (the recording's three files) is
+    for path in source.files:
+        eng.put_file(EDGE_SERVICE, f"{edge_input}/{path.name}", path.read_bytes(), owner=EDGE_UID)
     table = f"course_tags_dag_{secrets.token_hex(4)}"
     context.cleanups.append(lambda: lab.drop_table(table))
     deployed = _dags_folder() / f"_course_{secrets.token_hex(4)}"
@@ -163,7 +164,7 @@ def table_contents(context: Context) -> Outcome:
         import importlib
 
         module = importlib.import_module("tags_table")
-        counts = expected.tags_by_language(context.state["source"].path)
+        counts = expected.tags_by_language(context.state["source"].files)
         with lab.hbase() as connection:
             loaded = set(module.languages(connection, context.state["table"]))
             wrong = [language for language in counts

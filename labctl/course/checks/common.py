@@ -13,6 +13,7 @@ from labctl.course import diff
 from labctl.course.grader import Check, Context, Outcome
 from labctl.course.inputs import Input
 from labctl.course.run import JobRun, Ran, run_job, run_process, stderr_chatter, tail
+from labctl.seedgen import SHIPPED_PATH
 
 HINT_CRASH = "hint: run the script by hand on a few lines to see the error, e.g. `zcat {input} | head -20 | python3 mapper.py`"
 HINT_STUB = "hint: complete the parts marked YOUR CODE HERE (they raise NotImplementedError)"
@@ -43,7 +44,7 @@ def run_program(context: Context, argv: list[str], label: str, *, what: str = ""
     return ran
 
 
-def streaming(test_file: str, metric: str, what: str, expected_of: Callable[[Path], dict[str, int]],
+def streaming(test_file: str, metric: str, what: str, expected_of: Callable[[tuple[Path, ...]], dict[str, int]],
               yarn: Callable[[Context, Input], JobRun] | None) -> list[Check]:
     """The checks of a Streaming exercise: its tests, then its job on the recording (on YARN
     with --on yarn), on a generated set and on the edge cases, against the oracle's `metric`."""
@@ -96,7 +97,7 @@ def job_failure(run: JobRun, timeout: float, data: Input) -> Outcome:
     log = run.stderr.get(f"{match['step']}-{match['role']}", "")
     last = log.strip().splitlines()[-1] if log.strip() else "(nothing on stderr)"
     stub = f"\n{HINT_STUB}" if "NotImplementedError" in log else ""
-    hint = HINT_CRASH.format(input="seed_data/statuses.jsonl.gz")
+    hint = HINT_CRASH.format(input=f"{SHIPPED_PATH}/*.jsonl.gz")
     return Outcome.failed(
         f"step `{match['step']}`, {match['role']}: your script exited with code {match['code']} on {data.name}: "
         f"{last}{stub}\n{hint}",
@@ -124,7 +125,7 @@ def job(
     name: str,
     description: str,
     data: Callable[[], Input],
-    expected_of: Callable[[Path], dict[str, int]],
+    expected_of: Callable[[tuple[Path, ...]], dict[str, int]],
     what: str,
     points: float,
     *,
@@ -140,7 +141,7 @@ def job(
         on_yarn = context.on == "yarn" and not hidden and yarn is not None
         where = "on YARN" if on_yarn else "locally"
         context.progress(f"{name}: running your job {where} on {source.name}")
-        result = yarn(context, source) if on_yarn else run_job(context.copy, [source.path], timeout=context.timeout)
+        result = yarn(context, source) if on_yarn else run_job(context.copy, list(source.files), timeout=context.timeout)
         if not result.ok:
             return job_failure(result, context.timeout, source)
         if result.chatter:
@@ -149,7 +150,7 @@ def job(
         got, problem = parse_counts(result.lines, what)
         if problem:
             return Outcome.failed(problem)
-        expected = expected_of(source.path)
+        expected = expected_of(source.files)
         comparison = diff.compare(expected, got, root=metric)
         seconds = f" ({where}, {result.seconds:.1f} s)"
         if comparison.equal:

@@ -24,7 +24,12 @@ from labctl.course.checks import common
 from labctl.course.grader import Check, Context, NotGradable, Outcome
 from labctl.course.run import run_process, tail
 
-PUBLIC_ACCOUNT = "obasa@wense.test"  # the lab guide's exercise 8 erases it on the lab; the recording must hold it
+# The account the exercise follows in a lake of the recording, and the one students erase on
+# the lab (forget.sh). Not the lab guide's: its exercise 8 erases vowensa@social.lupen.fr and
+# checks sesa_pics@mast.kiroba.jp is still there, so on a shared lab neither erasure takes
+# what the other one's checks need (tests/course/test_expectations.py holds them apart). A
+# user of a recorded instance, so its own server writes its acct bare: the trap of the proof.
+PUBLIC_ACCOUNT = "fasari@toot.varmo.de"
 RUN = "2026-02-01T00_00_00"
 KEYS = ("raw_lines", "derived_files", "audit_handles")
 
@@ -74,8 +79,9 @@ def trace(context: Context) -> Outcome:
 # -- the sandboxes ---------------------------------------------------------------------------------
 
 
-def build_lake(source: Path, folder: Path, key_file: Path) -> None:
-    """A lake as the pipeline leaves it: raw batches, a work run (handles in clear), a curated run."""
+def build_lake(source: inputs.Input, folder: Path, key_file: Path) -> None:
+    """A lake as the pipeline leaves it: raw batches (each file as its instance's timeline), a
+    work run (handles in clear), a curated run."""
     from labctl.collect.files import ingest_files
     from labctl.governance.pseudonym import load_pseudonymiser, pseudonymise_metrics
     from labctl.lake.fs import LocalFileSystem
@@ -83,8 +89,9 @@ def build_lake(source: Path, folder: Path, key_file: Path) -> None:
 
     fs, layout = LocalFileSystem(folder), LakeLayout("/lake")
     pseudonymiser = load_pseudonymiser(key_file)
-    ingest_files([source], fs, layout, instance="social.lab.example", timeline="public", pseudonymiser=pseudonymiser)
-    document = expected.document(source)
+    for instance, path in source.feeds():
+        ingest_files([path], fs, layout, instance=instance, timeline="public", pseudonymiser=pseudonymiser)
+    document = expected.document(source.files)
     fs.write_bytes(f"{layout.work_run(RUN, 'metrics')}/metrics.json", json.dumps(document, ensure_ascii=False).encode())
     published = pseudonymise_metrics(document, pseudonymiser)
     fs.write_bytes(f"{layout.curated_run(RUN, 'metrics')}/metrics.json", json.dumps(published, ensure_ascii=False).encode())
@@ -150,7 +157,7 @@ def before(context: Context) -> Outcome:
         folder = Path(tmp)
         key_file = _keyfile(folder)
         context.progress(f"before: a sandbox lake from {source.name}")
-        build_lake(source.path, folder, key_file)
+        build_lake(source, folder, key_file)
         want = lake_counts(folder, PUBLIC_ACCOUNT, _pseudonym(key_file, PUBLIC_ACCOUNT))
         got = _prove(context, folder, key_file, PUBLIC_ACCOUNT)
     if isinstance(got, Outcome):
@@ -175,11 +182,11 @@ def after(context: Context) -> Outcome:
     from labctl.lake.layout import LakeLayout
 
     source = inputs.generated()
-    account, control = hidden_accounts(expected.document(source.path))
+    account, control = hidden_accounts(expected.document(source.files))
     with tempfile.TemporaryDirectory(prefix="labctl-course-lake-") as tmp:
         folder = Path(tmp)
         key_file = _keyfile(folder)
-        build_lake(source.path, folder, key_file)
+        build_lake(source, folder, key_file)
         problems: list[str] = []
         counted: dict[str, dict[str, int]] = {}
         for when, handle in (("before the erasure", account), ("after the erasure", account), ("an account not erased", control)):
@@ -216,7 +223,7 @@ def hbase(context: Context) -> Outcome:
         context.progress(f"hbase: a namespace of its own ({namespace}) with the recording's metrics (about a minute)")
         context.cleanups.append(lambda: drop_namespace(namespace))
         ensure_schema(connection, namespace=namespace)
-        load_run(connection, RUN, expected.document(source.path), pseudonymiser, namespace=namespace)
+        load_run(connection, RUN, expected.document(source.files), pseudonymiser, namespace=namespace)
         publish_run(connection, RUN, namespace=namespace)
         pseudonym = pseudonymiser.pseudonym(PUBLIC_ACCOUNT)
         counts = []

@@ -86,7 +86,7 @@ def answers(context: Context) -> Outcome:
     with lab.hbase():
         pass  # the lab answers: otherwise the grade is not gradable, not failed
     source = inputs.recording()
-    counts = expected.tags_by_language(source.path)
+    counts = expected.tags_by_language(source.files)
     table = _table(context, "public")
     context.progress(f"answers: loading {sum(map(len, counts.values())):,} counts into {table} with your load()")
     result = _harness(context, {"table": table, "counts": counts, "query": _queries(counts)})
@@ -98,7 +98,7 @@ def answers(context: Context) -> Outcome:
 
 def hidden(context: Context) -> Outcome:
     source = inputs.generated()
-    counts = {**expected.tags_by_language(source.path), **PREFIX_TRAPS}
+    counts = {**expected.tags_by_language(source.files), **PREFIX_TRAPS}
     table = _table(context, "hidden")
     result = _harness(context, {"table": table, "counts": counts, "query": _queries(counts)})
     if not result["ok"]:

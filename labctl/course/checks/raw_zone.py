@@ -15,7 +15,7 @@ import re
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,7 +31,7 @@ HINT_LAYOUT = "hint: compare with docs/data-lake.md and `labctl lake` on the lab
 
 @dataclass(frozen=True)
 class Landing:
-    instance: str
+    instance: str  # empty: each file's own instance (Input.feeds)
     timeline: str
     collected_at: str
     batch_size: int
@@ -171,20 +171,38 @@ def inspect(lake: Path, landing: Landing, expected: Expected) -> list[str]:
     return problems
 
 
+def _land(context: Context, path: Path, lake: Path, landing: Landing, what: str) -> list[str] | Outcome:
+    """land.py on one file; the problems of its landing, or the outcome of a run that failed."""
+    argv = [sys.executable, "land.py", str(path), str(lake), "--instance", landing.instance, "--timeline",
+            landing.timeline, "--collected-at", landing.collected_at, "--batch-size", str(landing.batch_size)]
+    ran = common.run_program(context, argv, "land.py", what=what,
+                             stderr_hint="hint: a collector reports on stdout or in its manifests; stderr is for errors")
+    if isinstance(ran, Outcome):
+        return ran
+    return inspect(lake, landing, expected_landing(path))
+
+
 def landing_check(name: str, description: str, data, landing: Landing, points: float, *, hidden: bool) -> Check:
+    """Each file of the input landed by land.py in a lake of its own; `landing.instance` empty:
+    each file as the timeline of its own instance (the recording's three), as the collector does."""
+
     def run(context: Context) -> Outcome:
         source = data()
+        feeds = [(replace(landing, instance=instance) if not landing.instance else landing, path)
+                 for instance, path in source.feeds()]
+        problems: list[str] = []
         with tempfile.TemporaryDirectory(prefix="labctl-course-lake-") as tmp:
-            lake = Path(tmp) / "lake"
-            lake.mkdir()
-            argv = [sys.executable, "land.py", str(source.path), str(lake), "--instance", landing.instance, "--timeline",
-                    landing.timeline, "--collected-at", landing.collected_at, "--batch-size", str(landing.batch_size)]
-            ran = common.run_program(context, argv, "land.py", what=source.name,
-                                     stderr_hint="hint: a collector reports on stdout or in its manifests; stderr is for errors")
-            if isinstance(ran, Outcome):
-                return ran
-            problems = inspect(lake, landing, expected_landing(source.path))
-        shown = f"{landing.instance!r}, timeline {landing.timeline!r}, collected at {landing.collected_at}, batches of {landing.batch_size}"
+            for number, (feed, path) in enumerate(feeds):
+                lake = Path(tmp) / f"lake-{number}"
+                lake.mkdir()
+                what = source.name if len(feeds) == 1 else f"{path.name} of {source.name}"
+                found = _land(context, path, lake, feed, what)
+                if isinstance(found, Outcome):
+                    return found
+                problems += [f"{feed.instance}: {problem}" if len(feeds) > 1 else problem for problem in found]
+        instances = ", ".join(repr(feed.instance) for feed, _ in feeds)
+        shown = (f"{'instances' if len(feeds) > 1 else 'instance'} {instances}, timeline {landing.timeline!r}, "
+                 f"collected at {landing.collected_at}, batches of {landing.batch_size}")
         if not problems:
             return Outcome.passed(f"landed {source.name} as expected ({shown})")
         listed = "\n".join(f"  {problem}" for problem in problems[:5])
@@ -197,8 +215,8 @@ def landing_check(name: str, description: str, data, landing: Landing, points: f
 
 CHECKS = [
     common.unit_tests("test_land.py", 2),
-    landing_check("recording", "the recording landed in the raw zone, every batch with its manifest", inputs.recording,
-                  Landing("social.lab.example", "public", "2026-01-31T18:30:00+00:00", 5000), 4, hidden=False),
+    landing_check("recording", "the recording landed in the raw zone, each timeline under its instance, every batch with its manifest",
+                  inputs.recording, Landing("", "public", "2026-01-31T18:30:00+00:00", 5000), 4, hidden=False),
     landing_check("generated", "another generated set, another instance, timeline and time zone", inputs.generated,
                   Landing("Social.Example.ORG:8443", "tag:Fediverse", "2026-03-01T01:30:00+02:00", 700), 2, hidden=True),
     landing_check("edge-cases", "the edge cases in batches of 3", inputs.edge_cases,

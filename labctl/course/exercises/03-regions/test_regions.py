@@ -25,20 +25,35 @@ def run(records: list[dict]) -> dict[str, int]:
     return {region: count_region(region, [key for _, key in group]) for region, group in groupby(rows, key=lambda r: r[0])}
 
 
+# Instances of the recording: the three recorded ones, the largest general one, the one that
+# joins late, and a tech community under a two-letter domain that is no country.
 def test_country_code_domains_are_regions():
     assert region_of("anke@toot.varmo.de") == "de"
     assert region_of("chie@mast.kiroba.jp") == "jp"
+    assert region_of("basile@social.lupen.fr") == "fr"
+    assert region_of("ola@mast.oveli.uk") == "uk"  # the United Kingdom's domain is .uk, its ISO code GB
+
+
+def test_two_letters_make_a_region_even_when_they_name_no_country_in_practice():
+    assert region_of("dev@lirifa.io") == "io"  # the rule reads the name: what a region means is the question's
 
 
 def test_other_domains_are_generic():
-    assert region_of("eve@example.org") == "generic"
-    assert region_of("ivo@mastodon.social") == "generic"
+    assert region_of("eve@varo.social") == "generic"
+    assert region_of("ivo@vetutu.space") == "generic"
+    assert region_of("kim@mastodon.zepemo.net") == "generic"
 
 
 def test_a_boost_counts_for_the_region_of_its_original():
     original = status(1, "anke@toot.varmo.de")
-    boost = status(2, "eve@example.org", reblog=original)
+    boost = status(2, "eve@varo.social", reblog=original)
     assert run([original, boost]) == {"de": 1}
+
+
+def test_each_region_counts_its_own_statuses():
+    statuses = [status(1, "anke@toot.varmo.de"), status(2, "chie@mast.kiroba.jp"), status(3, "rin@mast.kiroba.jp"),
+                status(4, "eve@varo.social")]
+    assert run(statuses) == {"de": 1, "jp": 2, "generic": 1}
 
 
 ### BEGIN HIDDEN TESTS
@@ -60,7 +75,7 @@ def test_a_local_account_takes_the_host_of_its_url():
 
 def test_copies_of_a_status_count_once():
     seen_twice = status(1, "gil@toot.varmo.de")
-    assert run([seen_twice, seen_twice, status(2, "x@y.org", reblog=seen_twice)]) == {"de": 1}
+    assert run([seen_twice, seen_twice, status(2, "x@varo.social", reblog=seen_twice)]) == {"de": 1}
 ### END HIDDEN TESTS
 
 

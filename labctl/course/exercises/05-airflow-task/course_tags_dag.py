@@ -2,8 +2,9 @@
 ### The tags of each language, counted and loaded into HBase
 
 A DAG of your own, beside the lab's pipeline: `count_tags` counts the tags of each language
-in a recording on the edge node (given), `load_tags` loads them into an HBase table (yours
-to write), with retries and a timeout. Run it with
+in a recording on the edge node (given; by default the shipped one, three instances'
+timelines), `load_tags` loads them into an HBase table (yours to write), with retries and a
+timeout. Run it with
 
     labctl exec -- airflow dags test course_tags_by_language
 
@@ -45,7 +46,7 @@ LOAD_SETTINGS = {
     tags=["course"],
     doc_md=__doc__,
     params={
-        "input": Param("/opt/lab/seed_data/statuses.jsonl.gz", type="string", title="Statuses file on the edge node"),
+        "input": Param("/opt/lab/seed_data/recordings", type="string", title="Statuses on the edge node: a file, or a folder of files"),
         "table": Param("course_tags", type="string", title="HBase table to load"),
     },
 )

@@ -1,4 +1,4 @@
-"""Public checks: the answers on a small document written by hand.
+"""Public checks: the answers on a small document and a few statuses written by hand.
 
 Run them with `python test_analysis.py` in this folder; `labctl course check analysis`
 runs them too, with more checks you do not see, then your answers on the recording.
@@ -6,7 +6,9 @@ runs them too, with more checks you do not see, then your answers on the recordi
 
 from __future__ import annotations
 
-from analysis import QUESTIONS, answers
+from datetime import datetime, timezone
+
+from analysis import CALENDAR_QUESTIONS, QUESTIONS, answers, calendar
 
 SMALL = {
     "totals": {"statuses": 10, "boosts": 2, "accounts": 3, "statuses_with_media": 4, "malformed": 0},
@@ -31,13 +33,32 @@ SMALL = {
     "media_engagement": {
         "with_media": {"statuses": 4, "interactions": 24, "avg_interactions": 6.0},
         "without_media": {"statuses": 6, "interactions": 8, "avg_interactions": 4 / 3},
-        "by_type": {},
+        "by_type": {
+            "image": {"statuses": 40, "interactions": 200, "avg_interactions": 5.0},
+            "video": {"statuses": 30, "interactions": 270, "avg_interactions": 9.0},
+            "audio": {"statuses": 2, "interactions": 100, "avg_interactions": 50.0},  # too few to trust
+        },
     },
 }
 
 
+def status(day: str, handle: str, *tags: str) -> dict:
+    """A status as statuses.originals gives it."""
+    return {"created_at": datetime.fromisoformat(day).replace(tzinfo=timezone.utc), "handle": handle, "tags": sorted(tags)}
+
+
+# Twenty statuses a month on old.example from September, #books all along, #advent in December;
+# new.example starts in December.
+STATUSES = (
+    [status(f"2025-{month:02d}-{day:02d}", "ann@old.example", "books") for month in (9, 10, 11, 12) for day in range(1, 21)]
+    + [status(f"2025-12-{day:02d}", "bo@new.example", "advent") for day in range(1, 19)]
+    + [status("2025-11-30", "bo@new.example", "advent"), status("2026-01-02", "bo@new.example", "advent")]
+)
+
+
 def test_every_question_is_answered():
     assert set(answers(SMALL)) == set(QUESTIONS)
+    assert set(calendar(STATUSES)) == set(CALENDAR_QUESTIONS)
 
 
 def test_the_user_questions():
@@ -58,6 +79,13 @@ def test_media_engagement_and_regions():
     got = answers(SMALL)
     assert abs(got["media_engagement_ratio"] - 4.5) < 1e-9
     assert got["top_country_region"] == "de"
+    assert got["top_media_type"] == "video"  # audio's mean is over 2 statuses only
+
+
+def test_a_tag_of_one_month_and_an_instance_that_starts_late():
+    got = calendar(STATUSES)
+    assert got["seasonal_tag"] == "advent" and got["seasonal_tag_month"] == "2025-12"  # 18 of 20, against 20 of 80
+    assert got["late_instance"] == "new.example" and got["late_instance_month"] == "2025-11"
 
 
 ### BEGIN HIDDEN TESTS
@@ -71,6 +99,34 @@ def test_an_empty_document_gives_no_answer_rather_than_a_crash():
     empty = {key: {} for key in SMALL} | {"totals": {k: 0 for k in SMALL["totals"]}}
     nothing = answers(empty)
     assert nothing["media_pct"] is None and nothing["top_tag"] is None and nothing["median_engagement_rate"] is None
+
+
+def test_small_tags_and_instances_and_unknown_times_are_left_out():
+    few = [status("2025-10-01", "cy@tiny.example", "once")] * 5  # 100 % in one month, but 5 statuses
+    unknown = [{"created_at": None, "handle": "dee@later.example", "tags": ["advent"]}] * 30
+    got = calendar(STATUSES + few + unknown)
+    assert got["seasonal_tag"] == "advent" and got["late_instance"] == "new.example"
+
+
+def test_no_status_gives_no_answer():
+    assert calendar([]) == {key: None for key in CALENDAR_QUESTIONS}
+
+
+def test_calendar_ties_go_to_the_first_name_and_the_earliest_month():
+    twins = [status(f"2025-10-{day:02d}", "x@b.example", "beta") for day in range(1, 21)]
+    twins += [status(f"2025-10-{day:02d}", "y@a.example", "alpha") for day in range(1, 21)]
+    halves = [status(f"2025-{month:02d}-01", "z@c.example", "gamma") for month in (11, 12) for _ in range(10)]
+    got = calendar(twins + halves)
+    assert got["seasonal_tag"] == "alpha" and got["seasonal_tag_month"] == "2025-10"  # alpha and beta: 100 %
+    assert got["late_instance"] == "c.example" and got["late_instance_month"] == "2025-11"
+    both = calendar(twins)
+    assert both["late_instance"] == "a.example"  # a.example and b.example start the same day
+
+
+def test_a_type_mean_over_too_few_statuses_is_not_trusted():
+    few = dict(SMALL, media_engagement=dict(SMALL["media_engagement"], by_type={
+        "audio": {"statuses": 29, "interactions": 2900, "avg_interactions": 100.0}}))
+    assert answers(few)["top_media_type"] is None
 
 
 def test_ties_in_growth_go_to_the_earliest_month():
