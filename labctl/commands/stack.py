@@ -32,10 +32,11 @@ def up(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every service to work.")] = 900,
     no_build: Annotated[bool, typer.Option("--no-build", help="Fail instead of building missing images.")] = False,
     with_services: Annotated[list[str] | None, typer.Option("--with", metavar="|".join(OPTIONAL_SERVICES), help="Also start an optional service (off by default), e.g. --with notebook for JupyterLab.")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", metavar="NAME", help="Resource profile: standard or small (heaps, YARN memory; stack/lab.env), remembered by the lab for later commands; `labctl doctor` says which fits.", show_default=False)] = None,
 ) -> None:
     """Build what is missing, start the lab, wait until every service really works, print the URLs."""
     manifest = Manifest()
-    lab.up(manifest, workers=workers, timeout=timeout, build_missing=not no_build, with_services=tuple(with_services or ()))
+    lab.up(manifest, workers=workers, timeout=timeout, build_missing=not no_build, with_services=tuple(with_services or ()), profile=profile)
     _print_urls(manifest)
 
 
@@ -271,10 +272,10 @@ def doctor(
     fix: Annotated[bool, typer.Option("--fix", help="Install and start what can be (Debian/Ubuntu as root).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Prerequisites (engine, compose, the engine's memory and CPUs, disk, free ports) and how to fix each."""
+    """Prerequisites (engine, compose, the engine's memory and CPUs, disk, free ports) and how to fix each; which resource profile fits and how many labs of each the engine holds."""
     findings = doc.diagnose(Manifest(), fix=fix)
     if as_json:
-        out.print_json(data=[{"check": f.name, "ok": f.ok, "detail": f.detail, "fix": "" if f.ok else f.fix} for f in findings])
+        out.print_json(data=[{"check": f.name, "ok": f.ok, "detail": f.detail, "fix": "" if f.ok else f.fix, **({"data": f.data} if f.data else {})} for f in findings])
     else:
         table = Table(title="labctl doctor")
         for column in ("check", "ok", "detail", "how to fix"):
