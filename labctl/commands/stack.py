@@ -98,14 +98,6 @@ def _print_status(containers: list[dict], checks: list, layers: dict[str, dict])
     _print_airflow(layers["airflow"])
 
 
-def _size(count: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024:
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count:.1f} TiB"
-
-
 def _alarm(value: int, text: str | None = None) -> str:
     """A count that should be zero: red when it is not."""
     text = str(value) if text is None else text
@@ -114,10 +106,10 @@ def _alarm(value: int, text: str | None = None) -> str:
 
 def _hdfs_rows(f: dict) -> list[tuple[str, str]]:
     return [
-        ("capacity", _size(f["capacity_bytes"])),
-        ("used by HDFS", f"{_size(f['used_bytes'])} ({f['used_percent']:.2f} %)"),
-        ("used by other files", _size(f["non_dfs_used_bytes"])),
-        ("remaining", _size(f["remaining_bytes"])),
+        ("capacity", ui.size(f["capacity_bytes"])),
+        ("used by HDFS", f"{ui.size(f['used_bytes'])} ({f['used_percent']:.2f} %)"),
+        ("used by other files", ui.size(f["non_dfs_used_bytes"])),
+        ("remaining", ui.size(f["remaining_bytes"])),
         ("DataNodes live / dead", f"{f['live_datanodes']} / {_alarm(f['dead_datanodes'])}"),
         ("blocks under-replicated / missing / corrupt", " / ".join(_alarm(f[key]) for key in ("under_replicated_blocks", "missing_blocks", "corrupt_blocks"))),
         ("files / blocks", f"{f['files']} / {f['blocks']}"),
