@@ -487,3 +487,16 @@ def test_bundle_export_refuses_while_an_image_is_not_built(tmp_path, monkeypatch
     with pytest.raises(LabError, match="images not built: airflow"):
         offline.export_lab(Manifest(environ={}), tmp_path / "x.bundle", engine)
     assert not list(tmp_path.iterdir())
+
+
+def test_quickstart_with_a_corrupt_bundle_stops_at_the_check(tmp_path, recording):
+    path, _ = export(tmp_path, recording)
+    start, size = _offset(path, "wheels.tar")
+    _flip(path, start + size // 2)
+    before = sorted(p.name for p in REPO_ROOT.iterdir())
+    result = subprocess.run(["bash", str(REPO_ROOT / "scripts/quickstart.sh"), "--bundle", str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "its part wheels.tar does not match its checksum" in result.stderr
+    assert "creating the virtualenv" not in result.stderr and sorted(p.name for p in REPO_ROOT.iterdir()) == before
+    usage = subprocess.run(["bash", str(REPO_ROOT / "scripts/quickstart.sh"), "--bundle"], capture_output=True, text=True, timeout=30)
+    assert usage.returncode == 2 and "needs a FILE" in usage.stderr
