@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from labctl.commands import collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
+from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -59,6 +59,7 @@ app.add_typer(replay.app, name="replay", help="The lab's Mastodon replay server:
 app.add_typer(feeds.app, name="feeds", help="The feeds (instance x timeline) each scheduled run collects: list, add, remove.")
 app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
 app.add_typer(course.app, name="course", help="The course: exercises to build, a workspace each, a grader that checks them.")
+app.add_typer(bundle.app, name="bundle", help="The offline bundle for classrooms: export the lab to one file, import it with no registry.")
 app.command("completion")(completion)
 
 

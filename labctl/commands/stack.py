@@ -32,10 +32,11 @@ def up(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every service to work.")] = 900,
     no_build: Annotated[bool, typer.Option("--no-build", help="Fail instead of building missing images.")] = False,
     with_services: Annotated[list[str] | None, typer.Option("--with", metavar="|".join(OPTIONAL_SERVICES), help="Also start an optional service (off by default), e.g. --with notebook for JupyterLab.")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", metavar="NAME", help="Resource profile: standard or small (heaps, YARN memory; stack/lab.env), remembered by the lab for later commands; `labctl doctor` says which fits.", show_default=False)] = None,
 ) -> None:
     """Build what is missing, start the lab, wait until every service really works, print the URLs."""
     manifest = Manifest()
-    lab.up(manifest, workers=workers, timeout=timeout, build_missing=not no_build, with_services=tuple(with_services or ()))
+    lab.up(manifest, workers=workers, timeout=timeout, build_missing=not no_build, with_services=tuple(with_services or ()), profile=profile)
     _print_urls(manifest)
 
 
@@ -97,14 +98,6 @@ def _print_status(containers: list[dict], checks: list, layers: dict[str, dict])
     _print_airflow(layers["airflow"])
 
 
-def _size(count: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024:
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count:.1f} TiB"
-
-
 def _alarm(value: int, text: str | None = None) -> str:
     """A count that should be zero: red when it is not."""
     text = str(value) if text is None else text
@@ -113,10 +106,10 @@ def _alarm(value: int, text: str | None = None) -> str:
 
 def _hdfs_rows(f: dict) -> list[tuple[str, str]]:
     return [
-        ("capacity", _size(f["capacity_bytes"])),
-        ("used by HDFS", f"{_size(f['used_bytes'])} ({f['used_percent']:.2f} %)"),
-        ("used by other files", _size(f["non_dfs_used_bytes"])),
-        ("remaining", _size(f["remaining_bytes"])),
+        ("capacity", ui.size(f["capacity_bytes"])),
+        ("used by HDFS", f"{ui.size(f['used_bytes'])} ({f['used_percent']:.2f} %)"),
+        ("used by other files", ui.size(f["non_dfs_used_bytes"])),
+        ("remaining", ui.size(f["remaining_bytes"])),
         ("DataNodes live / dead", f"{f['live_datanodes']} / {_alarm(f['dead_datanodes'])}"),
         ("blocks under-replicated / missing / corrupt", " / ".join(_alarm(f[key]) for key in ("under_replicated_blocks", "missing_blocks", "corrupt_blocks"))),
         ("files / blocks", f"{f['files']} / {f['blocks']}"),
@@ -271,10 +264,10 @@ def doctor(
     fix: Annotated[bool, typer.Option("--fix", help="Install and start what can be (Debian/Ubuntu as root).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Prerequisites (engine, compose, the engine's memory and CPUs, disk, free ports) and how to fix each."""
+    """Prerequisites (engine, compose, the engine's memory and CPUs, disk, free ports) and how to fix each; which resource profile fits and how many labs of each the engine holds."""
     findings = doc.diagnose(Manifest(), fix=fix)
     if as_json:
-        out.print_json(data=[{"check": f.name, "ok": f.ok, "detail": f.detail, "fix": "" if f.ok else f.fix} for f in findings])
+        out.print_json(data=[{"check": f.name, "ok": f.ok, "detail": f.detail, "fix": "" if f.ok else f.fix, **({"data": f.data} if f.data else {})} for f in findings])
     else:
         table = Table(title="labctl doctor")
         for column in ("check", "ok", "detail", "how to fix"):

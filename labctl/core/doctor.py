@@ -15,7 +15,6 @@ from labctl.core import engine as eng
 from labctl.core.errors import LabError
 from labctl.core.manifest import ENDPOINTS, PROJECT_NAME, Manifest
 
-MIN_MEMORY_GIB = 8
 MIN_DISK_GIB = 15
 
 
@@ -25,6 +24,8 @@ class Finding:
     ok: bool
     detail: str
     fix: str
+    # Figures for `doctor --json` beyond the sentence (the labs per profile).
+    data: dict | None = None
 
 
 def _engine(fix: bool) -> Finding:
@@ -64,12 +65,80 @@ def engine_resources(engine=None) -> dict | None:
     return {"memory_bytes": int(info.get("MemTotal") or 0), "cpus": int(info.get("NCPU") or 0)}
 
 
-def _memory(resources: dict | None) -> Finding:
+@dataclass(frozen=True)
+class ProfileFit:
+    """What a lab of one resource profile was measured to use, and how many fit the engine."""
+
+    name: str
+    idle_mib: int | None
+    after_run_mib: int | None
+    labs: int | None  # None: the profile's memory after a run is not measured yet
+
+    def as_dict(self) -> dict:
+        return {"profile": self.name, "idle_mib": self.idle_mib, "after_run_mib": self.after_run_mib, "labs": self.labs}
+
+
+def _measured(manifest: Manifest, profile: str, what: str) -> int | None:
+    value = manifest.values.get(f"MEASURED_{profile.upper()}_{what}_MIB", "").strip()
+    return int(value) if value else None
+
+
+def profile_fits(manifest: Manifest, memory_bytes: int) -> list[ProfileFit]:
+    """Labs of each profile that fit in the engine's memory, each counted at its measured
+    memory a minute after a DAG run, once the host's reserve is set aside. Labs share the
+    CPUs: more labs run their jobs slower, so memory alone decides how many fit."""
+    room_mib = memory_bytes / 2**20 - int(manifest["HOST_RESERVE_MIB"])
+    fits = []
+    for name in manifest.profiles:
+        after_run = _measured(manifest, name, "AFTER_RUN")
+        labs = None if after_run is None else max(0, int(room_mib // after_run))
+        fits.append(ProfileFit(name, _measured(manifest, name, "IDLE"), after_run, labs))
+    return fits
+
+
+def fitting_profile(fits: list[ProfileFit]) -> ProfileFit | None:
+    """The roomiest measured profile of which one lab fits (the manifest lists standard first)."""
+    measured = [fit for fit in fits if fit.labs]
+    return max(measured, key=lambda fit: fit.after_run_mib) if measured else None
+
+
+def _gib(mib: float) -> str:
+    return f"{mib / 1024:.1f} GiB"
+
+
+def _memory(resources: dict | None, manifest: Manifest) -> Finding:
     if resources is None:
         return Finding("engine memory", False, "unknown: no engine answers", "start the engine, then `labctl doctor` again")
     total = resources["memory_bytes"] / 1024**3
-    ok = total >= MIN_MEMORY_GIB
-    return Finding("engine memory", ok, f"{total:.1f} GiB for containers (the lab uses about 6)", f"give the engine at least {MIN_MEMORY_GIB} GiB (Docker Desktop: Settings, Resources)")
+    fits = profile_fits(manifest, resources["memory_bytes"])
+    chosen = fitting_profile(fits)
+    reserve = int(manifest["HOST_RESERVE_MIB"])
+    if chosen is not None:
+        detail = f"{total:.1f} GiB for containers: the {chosen.name} profile fits (a lab uses {_gib(chosen.after_run_mib)} after a run, the host keeps {_gib(reserve)})"
+        return Finding("engine memory", True, detail, "")
+    smallest = min((fit for fit in fits if fit.after_run_mib), key=lambda fit: fit.after_run_mib, default=None)
+    unmeasured = [fit.name for fit in fits if fit.after_run_mib is None]
+    need = f"{_gib(smallest.after_run_mib + reserve)} for the {smallest.name} profile" if smallest else "more memory"
+    detail = f"{total:.1f} GiB for containers: too little for any measured profile"
+    fix = f"give the engine at least {need} (Docker Desktop: Settings, Resources)"
+    if unmeasured:
+        fix += f"; the {', '.join(unmeasured)} profile is not measured yet: try `labctl up --profile {unmeasured[0]}`"
+    return Finding("engine memory", False, detail, fix)
+
+
+def _labs(resources: dict | None, manifest: Manifest) -> Finding:
+    """How many labs of each profile this engine holds (informative: never a failure)."""
+    if resources is None:
+        return Finding("labs on this engine", True, "unknown: no engine answers", "")
+    fits = profile_fits(manifest, resources["memory_bytes"])
+    parts = []
+    for fit in fits:
+        if fit.labs is None:
+            parts.append(f"{fit.name}: not measured yet (benchmarks/stack.py --profile {fit.name} --after-run)")
+        else:
+            parts.append(f"{fit.name}: {fit.labs} ({_gib(fit.after_run_mib)} each after a run)")
+    detail = "; ".join(parts) + f". This lab's profile: {manifest.profile}"
+    return Finding("labs on this engine", True, detail, "", data={"profile": manifest.profile, "profiles": [fit.as_dict() for fit in fits]})
 
 
 def _cpus(resources: dict | None) -> Finding:
@@ -114,4 +183,4 @@ def _lab_running() -> bool:
 def diagnose(manifest: Manifest, *, fix: bool) -> list[Finding]:
     engine = _engine(fix)
     resources = engine_resources() if engine.ok else None
-    return [engine, _compose(), _memory(resources), _cpus(resources), _disk(), _ports(manifest)]
+    return [engine, _compose(), _memory(resources, manifest), _cpus(resources), _labs(resources, manifest), _disk(), _ports(manifest)]

@@ -112,10 +112,15 @@ def running_optional() -> set[str]:
     }
 
 
-def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool = True, with_services: tuple[str, ...] = ()) -> list[CheckResult]:
+def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool = True, with_services: tuple[str, ...] = (), profile: str | None = None) -> list[CheckResult]:
+    """profile: a resource profile the lab keeps from now on (None: the one it has)."""
     unknown = set(with_services) - set(OPTIONAL_SERVICES)
     if unknown:
         raise LabError(f"no optional service {', '.join(sorted(unknown))}", hint=f"--with takes: {', '.join(OPTIONAL_SERVICES)}")
+    if profile is not None:
+        # Remembered before anything starts: if the start fails half-way, the next command
+        # still agrees with the containers already recreated with the new sizes.
+        manifest = manifest.remember_profile(profile)
     with ui.step("Docker engine"):
         engine = eng.client()
     with ui.step("lab secrets"):
@@ -132,7 +137,7 @@ def up(manifest: Manifest, *, workers: int, timeout: float, build_missing: bool 
         with ui.step(f"one replica of every HDFS block on each of the {before} DataNodes, before {before - workers} go"):
             replicate_everywhere(manifest, before, timeout)
         down(manifest, volumes=False)
-    with ui.step(f"starting containers ({workers} worker{'s' if workers > 1 else ''})" + "".join(f" + {name}" for name in optional)):
+    with ui.step(f"starting containers ({workers} worker{'s' if workers > 1 else ''}, profile {manifest.profile})" + "".join(f" + {name}" for name in optional)):
         _compose_up(manifest, workers, timeout, optional)
     results = wait_healthy(manifest, workers, timeout)
     for service in optional:

@@ -9,11 +9,14 @@ exactly as compose's own interpolation does.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+from labctl.core.errors import LabError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_DIR = REPO_ROOT / "stack"
@@ -67,6 +70,14 @@ ENDPOINTS = (
 # Services off by default, each a compose profile of the same name: `labctl up --with NAME`.
 OPTIONAL_SERVICES = ("notebook",)
 
+# Resource profiles (`labctl up --profile NAME`). The manifest's own memory values are the
+# standard profile; another profile is the PROFILE_<NAME>_<KEY> lines that change them. The
+# profile chosen last is remembered in the lab's state directory, which is per lab, so that
+# every later command (up, down, a service recreated by `labctl replay set`) agrees with it.
+STANDARD_PROFILE = "standard"
+PROFILE_FILE = "profile"
+_PROFILE_LINE = re.compile(r"PROFILE_([A-Z0-9]+)_([A-Z0-9_]+)")
+
 
 class Manifest:
     """stack/lab.env with environment overrides."""
@@ -76,9 +87,42 @@ class Manifest:
         self._environ = os.environ if environ is None else environ
 
     @cached_property
+    def _file(self) -> dict[str, str]:
+        return {key: value or "" for key, value in dotenv_values(self.path).items()}
+
+    @cached_property
     def values(self) -> dict[str, str]:
-        raw = {key: value or "" for key, value in dotenv_values(self.path).items()}
-        return {key: self._environ.get(key, value) for key, value in raw.items()}
+        """The file, then the active profile's values, then the environment (which wins)."""
+        merged = {**self._file, **self.profiles[self.profile], "LAB_PROFILE": self.profile}
+        return {key: self._environ.get(key, value) for key, value in merged.items()}
+
+    @cached_property
+    def profiles(self) -> dict[str, dict[str, str]]:
+        """Each profile's values that differ from the manifest's own (standard: none)."""
+        found: dict[str, dict[str, str]] = {STANDARD_PROFILE: {}}
+        for key, value in self._file.items():
+            match = _PROFILE_LINE.fullmatch(key)
+            if not match:
+                continue
+            if match.group(2) not in self._file:
+                raise LabError(f"{self.path.name}: {key} changes {match.group(2)}, which the manifest does not define", hint="a profile may only change values the manifest already has")
+            found.setdefault(match.group(1).lower(), {})[match.group(2)] = value
+        return found
+
+    @property
+    def profile_file(self) -> Path:
+        return self._state_dir(lambda key: self._environ.get(key, self._file[key])) / PROFILE_FILE
+
+    @cached_property
+    def profile(self) -> str:
+        """LAB_PROFILE from the environment, else the one the lab remembers, else the file's."""
+        chosen = self._environ.get("LAB_PROFILE")
+        if not chosen and self.profile_file.is_file():
+            chosen = self.profile_file.read_text().strip()
+        chosen = chosen or self._file.get("LAB_PROFILE") or STANDARD_PROFILE
+        if chosen not in self.profiles:
+            raise LabError(f"no resource profile {chosen!r}", hint=f"profiles: {', '.join(self.profiles)} (stack/lab.env); `labctl up --profile NAME` chooses one")
+        return chosen
 
     def __getitem__(self, key: str) -> str:
         return self.values[key]
@@ -108,7 +152,19 @@ class Manifest:
 
     @property
     def state_dir(self) -> Path:
-        return (STACK_DIR / self.values["LAB_STATE_DIR"]).resolve()
+        return self._state_dir(self.values.__getitem__)
+
+    @staticmethod
+    def _state_dir(value) -> Path:
+        return (STACK_DIR / value("LAB_STATE_DIR")).resolve()
+
+    def remember_profile(self, name: str) -> "Manifest":
+        """Make NAME the lab's profile from now on; the manifest as that profile sees it."""
+        if name not in self.profiles:
+            raise LabError(f"no resource profile {name!r}", hint=f"profiles: {', '.join(self.profiles)} (stack/lab.env)")
+        self.profile_file.parent.mkdir(parents=True, exist_ok=True)
+        self.profile_file.write_text(name + "\n")
+        return Manifest(self.path, self._environ)
 
     def image(self, name: str) -> str:
         return f"mastolab/{name}:{self.values['LAB_IMAGE_TAG']}"

@@ -33,3 +33,12 @@ def step(title: str):
 
 def info(message: str) -> None:
     err.print(f"  {message}", highlight=False)
+
+
+def size(count: float) -> str:
+    """Bytes as people read them: 812 B, 6.3 KiB, 780.7 MiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"

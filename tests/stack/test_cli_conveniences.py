@@ -235,13 +235,14 @@ class _InfoEngine:
         return self._info
 
 
-def test_doctor_judges_the_engines_memory_and_cpus_not_the_hosts():
+def test_doctor_judges_the_engines_memory_and_cpus_not_the_hosts(tmp_path):
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "state")})
     small = doctor.engine_resources(_InfoEngine(4 * 1024**3, 1))
-    memory, cpus = doctor._memory(small), doctor._cpus(small)
+    memory, cpus = doctor._memory(small, manifest), doctor._cpus(small)
     assert not memory.ok and "4.0 GiB" in memory.detail and not cpus.ok and "1 CPU " in cpus.detail + " "
     big = doctor.engine_resources(_InfoEngine(24 * 1024**3, 2))
-    assert doctor._memory(big).ok and doctor._cpus(big).ok
-    assert not doctor._memory(None).ok
+    assert doctor._memory(big, manifest).ok and doctor._cpus(big).ok
+    assert not doctor._memory(None, manifest).ok
 
 
 def test_doctor_json_lists_every_finding(monkeypatch):
