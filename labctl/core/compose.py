@@ -55,9 +55,7 @@ def compose(manifest: Manifest, *args: str, overrides: dict[str, str] | None = N
 
 
 def worker_overrides(workers: int) -> dict[str, str]:
-    """--workers N: N DataNodes, NodeManagers and RegionServers; replication min(N, 3)."""
+    """--workers N: N DataNodes, NodeManagers and RegionServers (the compose file gives
+    them LAB_WORKERS replicas, so a plain `docker compose up` or testcontainers with the
+    same environment starts the same lab); replication min(N, 3)."""
     return {"LAB_WORKERS": str(workers), "HDFS_REPLICATION": str(min(workers, 3))}
-
-
-def scale_args(workers: int) -> list[str]:
-    return [arg for service in ("datanode", "nodemanager", "regionserver") for arg in ("--scale", f"{service}={workers}")]

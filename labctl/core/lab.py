@@ -168,7 +168,7 @@ def _compose_up(manifest: Manifest, workers: int, timeout: float, optional: tupl
     one stopped: a changed worker count recreates every Hadoop, HBase and Airflow container
     at once on two cores. It does not mend a lab that cannot become healthy: the CI failure
     this retry was first written for was missing HDFS blocks (see replicate_everywhere)."""
-    argv = [*dc.profile_args(optional), "up", "--detach", "--remove-orphans", *dc.scale_args(workers)]
+    argv = [*dc.profile_args(optional), "up", "--detach", "--remove-orphans"]
     try:
         dc.compose(manifest, *argv, overrides=dc.worker_overrides(workers), timeout=timeout)
     except CommandError as first:

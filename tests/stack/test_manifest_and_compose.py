@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 
@@ -40,10 +41,15 @@ def test_ports_bind_to_loopback_by_default_and_host_follows_the_bind_address():
     assert Manifest(environ={"LAB_BIND_ADDRESS": "10.1.2.3"}).host == "10.1.2.3"
 
 
-def test_workers_scale_the_three_worker_services_and_cap_replication_at_three():
+def test_workers_scale_the_three_worker_services_and_cap_replication_at_three(tmp_path):
     assert dc.worker_overrides(2) == {"LAB_WORKERS": "2", "HDFS_REPLICATION": "2"}
     assert dc.worker_overrides(4)["HDFS_REPLICATION"] == "3"
-    assert dc.scale_args(2) == ["--scale", "datanode=2", "--scale", "nodemanager=2", "--scale", "regionserver=2"]
+    # The compose file itself scales them, so testcontainers or a plain `docker compose up`
+    # given the same environment start the lab `labctl up --workers 2` starts.
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path)})
+    config = json.loads(dc.compose(manifest, "config", "--format", "json", overrides=dc.worker_overrides(2)).stdout)
+    for service in ("datanode", "nodemanager", "regionserver"):
+        assert config["services"][service]["deploy"]["replicas"] == 2, service
 
 
 def test_compose_env_makes_the_state_dir_absolute(tmp_path):
@@ -114,7 +120,7 @@ def test_compose_up_tries_once_more_after_a_failure_and_keeps_the_worker_count(m
     monkeypatch.setattr(dc, "compose", compose)
     lab._compose_up(Manifest(environ={}), 2, 60)
     assert len(calls) == 2 and calls[0] == calls[1]
-    assert ("--scale", "datanode=2") == calls[1][0][3:5] and calls[1][1]["HDFS_REPLICATION"] == "2"
+    assert calls[1][1]["LAB_WORKERS"] == "2" and calls[1][1]["HDFS_REPLICATION"] == "2"
 
 
 def test_compose_up_failing_twice_raises_the_second_failure(monkeypatch):
