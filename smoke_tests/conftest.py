@@ -7,18 +7,20 @@ stack/docker-compose.yml and removes it, volumes included, at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core import images, lab
 from labctl.core.edge import EDGE_SERVICE
 from labctl.core.errors import LabError
-from labctl.core.manifest import STACK_DIR, Manifest
-from labctl.core.secrets import ensure_secrets
+from labctl.core.manifest import PROJECT_NAME, STACK_DIR, Manifest
+from labctl.core.secrets import ensure_secrets, secrets_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -45,6 +47,21 @@ def _healthy(manifest: Manifest) -> bool:
         return False
 
 
+# Workers of a lab the session starts itself (see lab_stack).
+SESSION_WORKERS = 2
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def manifest() -> Manifest:
     return Manifest()
@@ -57,6 +74,13 @@ def lab_stack(manifest: Manifest):
         yield manifest
         return
     if lab.containers(manifest):
+        if not (secrets_dir(manifest) / "airflow-passwords.json").is_file():
+            pytest.exit(
+                f"a lab is running ({PROJECT_NAME}) but its secrets are not in {secrets_dir(manifest)}: "
+                "it was started from another checkout. Stop it from there (`labctl down --volumes`) "
+                "or run the tests in that checkout.",
+                returncode=3,
+            )
         # A lab that is still starting (or restarting) is waited for, not replaced.
         lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
         yield manifest
@@ -71,9 +95,13 @@ def lab_stack(manifest: Manifest):
     # wait=False: compose's own wait reads the containers' health checks, which run once a
     # minute; lab.wait_healthy probes every service's endpoint each second instead.
     stack = DockerCompose(context=str(STACK_DIR), compose_file_name="docker-compose.yml", env_file="lab.env", wait=False, build=False, keep_volumes=False, pull=False)
-    stack.start()
+    # Compose reads the environment `labctl up --workers 2` gives it, so labctl later sees
+    # the lab it would have started. Two workers from the start: the worker-faults test
+    # needs them, and scaling a running lab up recreates every container (about 5 minutes).
+    with _environment(dc.compose_env(manifest, dc.worker_overrides(SESSION_WORKERS))):
+        stack.start()
     try:
-        lab.wait_healthy(manifest, workers=1, timeout=900)
+        lab.wait_healthy(manifest, workers=SESSION_WORKERS, timeout=900)
         yield manifest
     finally:
         stack.stop(down=True)

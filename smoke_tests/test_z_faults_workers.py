@@ -2,7 +2,8 @@
 NodeManager while the pipeline's YARN jobs run still ends in a successful DAG run whose
 every query equals the oracle over the raw zone.
 
-It reshapes the lab to two workers, so it runs after the other tests. Going back to one
+It needs two workers: a lab the test session starts has them from the start; a running lab
+with another count is reshaped, so the file runs after the other tests. Going back to one
 worker is a whole restart (`labctl up` with fewer workers copies every block to each
 DataNode, then restarts the lab): test_z_restart_survival.py, next, makes that restart its
 own and checks what survives it. Run alone, this file goes back to the count it found.
@@ -50,7 +51,9 @@ def _under_replicated() -> int:
 @pytest.fixture(scope="session")
 def two_workers(lab_stack):
     before = lab.running_workers(lab_stack)
-    lab.up(lab_stack, workers=2, timeout=900)
+    if before != 2:
+        # A lab the session started has two workers already (conftest.SESSION_WORKERS).
+        lab.up(lab_stack, workers=2, timeout=900)
     # Files written under one worker have one replica: give the lake's and HBase's two, so
     # that either DataNode can go (job history and logs may stay single). `setrep -w` would
     # also wait for files still open, HBase's WALs, which roll onto two replicas later;
@@ -67,7 +70,7 @@ def two_workers(lab_stack):
     # The user's path back, unless the restart test took it already: blocks written while a
     # DataNode was stopped may have their one replica on the DataNode that goes; `up`
     # copies every block everywhere first.
-    if lab.running_workers(lab_stack) != before:
+    if before != 2 and lab.running_workers(lab_stack) == 2:
         lab.up(lab_stack, workers=before, timeout=900)
 
 
