@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
 from labctl.core.errors import LabError
@@ -127,37 +128,41 @@ def _forward_to_edge(argv: list[str]) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """One error handler: known failures print one clear message; others leave a traceback file."""
+    """One error handler: known failures print one clear message; others leave a traceback file.
+
+    Typer runs in standalone mode, so every usage error (unknown command, missing argument,
+    bad value) gets Typer's own message and exit code 2, whichever of its exception classes
+    it raised; Typer's standalone mode returns through SystemExit. A LabError or a bug is
+    not Typer's to handle and comes through as itself.
+    """
     argv = sys.argv[1:] if argv is None else argv
     try:
         forwarded = _forward_to_edge(argv)
         if forwarded is not None:
             return forwarded
-        # Without standalone mode click returns typer.Exit's code instead of raising it.
-        code = app(args=argv, standalone_mode=False)
-        return code if isinstance(code, int) else 0
+        app(args=argv, prog_name="labctl", standalone_mode=True)
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except LabError as exc:
-        err.print(f"[red]error:[/] {exc.message}", highlight=False)
-        if exc.details:
-            err.print(exc.details, markup=False, highlight=False)
-        if exc.hint:
-            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+        _print_lab_error(exc)
         return 1
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
+    except KeyboardInterrupt:  # outside Typer's own handling (e.g. while forwarding to the edge)
         err.print("aborted")
         return 130
-    except Exception as exc:  # click usage errors are handled below; the rest is a bug
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:  # a bug: keep the traceback for the report
         ERROR_LOG.parent.mkdir(parents=True, exist_ok=True)
         ERROR_LOG.write_text(traceback.format_exc())
-        err.print(f"[red]unexpected error:[/] {exc!r} (traceback in {ERROR_LOG})")
+        err.print(f"[red]unexpected error:[/] {exc!r} (traceback in {ERROR_LOG})", highlight=False)
         return 2
+
+
+def _print_lab_error(exc: LabError) -> None:
+    err.print(f"[red]error:[/] {escape(exc.message)}", highlight=False)
+    if exc.details:
+        err.print(exc.details, markup=False, highlight=False)
+    if exc.hint:
+        err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)
 
 
 def entrypoint() -> None:
