@@ -284,10 +284,8 @@ def _print_summary(manifest: Manifest, summary: dict) -> None:
 
 def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """The alerts the pipeline sent (failed tasks), as received by the lab's alert sink."""
-    import requests
-
     manifest = Manifest()
-    received = requests.get(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts", timeout=10).json()
+    received = _received_alerts(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts")
     if as_json:
         out.print_json(data=received)
         return
@@ -297,6 +295,26 @@ def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     for alert in received:
         table.add_row(alert.get("received_at", ""), alert.get("dag_id", ""), alert.get("run_id", ""), alert.get("task_id", "") + (f" [{alert['map_index']}]" if alert.get("map_index") else ""), str(alert.get("try_number", "")), (alert.get("error") or "")[:200])
     out.print(table if received else "No alert received.")
+
+
+def _received_alerts(url: str, timeout: float = 10) -> list[dict]:
+    import requests
+
+    from labctl.core.errors import ServiceUnreachable
+
+    hint = "is the lab up? `labctl status` shows alert-sink; `labctl logs alert-sink` says why it is not"
+    try:
+        response = requests.get(url, timeout=timeout)
+        response.raise_for_status()
+        received = response.json()
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise ServiceUnreachable("the alert sink", url, error, timeout, hint=hint) from None
+    except (requests.HTTPError, ValueError) as error:
+        raise LabError(f"the alert sink at {url} answered something else than its list of alerts ({error.__class__.__name__})",
+                       hint=hint) from None
+    if not isinstance(received, list):
+        raise LabError(f"the alert sink at {url} answered {type(received).__name__}, not a list of alerts", hint=hint)
+    return received
 
 
 def smoke(

@@ -27,3 +27,12 @@ class CommandError(LabError):
             hint=hint,
             details=output[-4000:] if output else None,
         )
+
+
+class ServiceUnreachable(LabError):
+    """A lab service did not answer over HTTP: not started, not published, or too slow."""
+
+    def __init__(self, service: str, url: str, error: Exception, timeout: float, *, hint: str):
+        timed_out = "Timeout" in type(error).__name__  # requests' Timeout, ConnectTimeout, ReadTimeout
+        what = f"no answer within {timeout:g} s" if timed_out else "cannot connect"
+        super().__init__(f"{service} at {url}: {what}", hint=hint)

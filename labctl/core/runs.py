@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from labctl.core.airflow_api import AirflowAPI
-from labctl.core.errors import LabError
+from labctl.core.errors import LabError, ServiceUnreachable
 
 DAG_ID = "mastodon_pipeline"
 TERMINAL = {"success", "failed"}
@@ -26,6 +26,8 @@ def wait_for_dag(api: AirflowAPI, timeout: float = 180) -> dict:
             raise LabError(f"the DAG does not import: {errors[0].get('filename')}", details=errors[0].get("stack_trace"), hint="fix dags/ or labctl/pipeline, then `labctl deploy`")
         try:
             return api.get(f"/dags/{DAG_ID}")
+        except ServiceUnreachable:
+            raise  # waiting will not mend a server that does not answer
         except LabError:
             if time.monotonic() > deadline:
                 raise LabError(f"Airflow has not parsed {DAG_ID} after {timeout:.0f} s", hint="see `labctl logs airflow-dag-processor`") from None
