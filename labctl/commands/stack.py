@@ -215,7 +215,7 @@ def _print_urls(manifest: Manifest, show_passwords: bool = False) -> None:
     table.add_column("what")
     table.add_column("where")
     for row in lab.urls(manifest, show_passwords):
-        table.add_row(row["name"], row["url"])
+        table.add_row(row["name"], lab.where_text(row))
     out.print(table)
 
 
