@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
+from urllib.parse import quote
 
 import typer
 from hdfs.util import HdfsError
@@ -190,10 +192,21 @@ def record(
               f"{result.skipped or 'none'}) from {instance} ({result.server_version}) into {result.out}")
 
 
+# Airflow's own rule for connection ids (airflow.utils.helpers.validate_key), minus ids made
+# of dots only, which an HTTP client would read as a relative path ("..") and resolve away.
+_CONN_ID = re.compile(r"^[\w.-]{1,250}$")
+
+
+def _conn_id(value: str) -> str:
+    if not _CONN_ID.match(value) or not value.strip("."):
+        raise typer.BadParameter(f"{value!r}: a connection id is letters, digits, '_', '-' and '.' (not dots only), at most 250")
+    return value
+
+
 @token_app.command("store")
 def token_store(
     instance: InstanceOption,
-    conn_id: Annotated[str, typer.Option("--conn-id", help="The Airflow Connection the DAG reads in live mode.")] = "mastodon_default",
+    conn_id: Annotated[str, typer.Option("--conn-id", callback=_conn_id, help="The Airflow Connection the DAG reads in live mode.")] = "mastodon_default",
 ) -> None:
     """Store your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE) in the Airflow
     Connection the DAG's live mode reads: Airflow encrypts it with the lab's Fernet key. It goes
@@ -209,7 +222,8 @@ def token_store(
             "description": "Mastodon access token for the pipeline's live mode (labctl token store)"}
     existing = {c["connection_id"] for c in api.get("/connections", limit=1000).get("connections", [])}
     if conn_id in existing:
-        api.request("PATCH", f"/connections/{conn_id}", json=body)
+        # One path segment whatever the id holds: '/', '?', '#' or '..' must not reach another endpoint.
+        api.request("PATCH", f"/connections/{quote(conn_id, safe='')}", json=body)
     else:
         api.request("POST", "/connections", json=body)
     out.print(f"stored the token (not shown) for {instance} in the Airflow Connection {conn_id}")
