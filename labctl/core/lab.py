@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
 from dataclasses import dataclass
@@ -302,6 +303,53 @@ def where_text(row: dict[str, str]) -> str:
     if "token" in row:
         return f"{row['url']}?token={row['token']}"
     return row.get("note", row["url"])
+
+
+# What a published service gives whoever reaches its port, for the warning `labctl up`
+# prints when the lab listens beyond loopback (LAB_BIND_ADDRESS). The lab authenticates
+# nothing below Airflow: that is fine on 127.0.0.1 and not on a network.
+EXPOSURE = {
+    "namenode": "WebHDFS, which believes any user name it is sent: anyone can read, rewrite or delete the whole lake, handles in clear included",
+    "datanode": "DataNode web endpoints (WebHDFS reads and writes of blocks, as any user)",
+    "resourcemanager": "YARN's REST API, which runs a submitted application for anyone: their code on every NodeManager",
+    "nodemanager": "NodeManager web endpoints (container logs)",
+    "historyserver": "JobHistory: every job's configuration, counters and logs",
+    "zookeeper": "ZooKeeper without authentication: anyone can read or break HBase's coordination",
+    "hbase-master": "the HBase master's web UI (tables, regions, configuration)",
+    "regionserver": "region server web UIs",
+    "hbase-thrift": "HBase Thrift without authentication: every table, `reid` (pseudonym -> handle) included, to read, write or drop",
+    "mastodon-replay": "the replay server (the recording, and its fault settings)",
+    "alert-sink": "the alert sink: anyone can read the pipeline's failure alerts or post false ones",
+    "airflow-apiserver": "Airflow's UI and REST API, behind the lab's logins",
+}
+
+
+# Published on 127.0.0.1 whatever LAB_BIND_ADDRESS says (stack/docker-compose.yml): the
+# notebook runs code for whoever holds its token.
+ALWAYS_LOOPBACK = frozenset({"notebook"})
+
+
+def is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return address == "localhost"
+
+
+def exposure(manifest: Manifest) -> list[str]:
+    """What the lab's published ports give to other machines: [] when bound to loopback."""
+    address = manifest.bind_address
+    if is_loopback(address):
+        return []
+    where = "every network of this machine" if address in ("0.0.0.0", "::", "") else address
+    lines = []
+    for endpoint in ENDPOINTS:
+        if endpoint.service in ALWAYS_LOOPBACK:
+            continue
+        first, last = manifest.port(endpoint.port_key), manifest.values.get(f"{endpoint.port_key}_LAST")
+        ports = f"ports {first}-{last}" if last and int(last) != first else f"port {first}"
+        lines.append(f"{endpoint.service} ({ports}): {EXPOSURE[endpoint.service]}, reachable from {where}")
+    return lines
 
 
 def containers(manifest: Manifest) -> list[dict[str, str]]:
