@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_lab_error(exc: LabError) -> None:
-    err.print(f"[red]error:[/] {escape(exc.message)}", highlight=False)
+    err.print(f"[red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)  # paths stay whole
     if exc.details:
         err.print(exc.details, markup=False, highlight=False)
     if exc.hint:

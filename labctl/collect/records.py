@@ -70,7 +70,10 @@ def parse_object(line: bytes) -> dict[str, Any] | None:
 def dumps_line(value: Any) -> bytes:
     """One JSON line in UTF-8. U+2028/U+2029 are escaped: some line readers split on them."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
+    try:
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the source): keep it escaped, the line stays valid
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 def line_safe(raw: bytes) -> bytes:
@@ -126,8 +129,8 @@ class _CheckedGzip(io.RawIOBase):
     def _fail(self, offset: int, problem: str) -> InputFileError:
         return InputFileError(
             f"{self.path}: {problem} at byte {offset:,} of {self._size:,} (after {self._produced:,} uncompressed bytes)",
-            hint="the file is damaged (an interrupted download or copy?): fetch it again, or `gzip -t` it; "
-                 "nothing was read from it",
+            hint="the file is damaged (an interrupted download or copy?): fetch it again (`gzip -t FILE` checks one); "
+                 "nothing of it was used",
         )
 
     def _more(self) -> bool:

@@ -12,6 +12,18 @@ class LabError(Exception):
         self.hint = hint
         self.details = details
 
+    def __reduce__(self):
+        # An exception pickles as type(*args): the hint and details would be lost on the way
+        # back from a worker process (labctl jobs run-local's tasks).
+        return _restore, (type(self), self.args, self.__dict__.copy())
+
+
+def _restore(cls: type[LabError], args: tuple, state: dict) -> LabError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class CommandError(LabError):
     """A subprocess failed; keeps its argv and output so it can be pasted and re-run."""

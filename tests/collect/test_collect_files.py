@@ -245,7 +245,7 @@ def test_a_damaged_gzip_file_is_refused_before_anything_is_written(tmp_path, dam
     fs = LocalFileSystem(tmp_path / "lake")
     with pytest.raises(CollectError, match=rf"{source.name}: .* at byte [\d,]+ of [\d,]+") as caught:
         ingest_files([source], fs, include_noindex=True)
-    assert "nothing was read from it" in caught.value.hint
+    assert "nothing of it was used" in caught.value.hint
     assert not (tmp_path / "lake").exists() or [p for p in (tmp_path / "lake").rglob("*") if p.is_file()] == []
 
 
@@ -256,5 +256,5 @@ def test_labctl_ingest_names_the_damaged_file_and_does_not_blame_the_lake(tmp_pa
     source = damaged[case]
     assert cli.main(["ingest", str(source), "--lake", str(tmp_path / "lake")]) == 1
     said = " ".join(capsys.readouterr().err.split())
-    assert str(source) in said and "at byte" in said
+    assert str(source) in said.replace(" ", "") and "at byte" in said
     assert "cannot use the lake" not in said and "aborted" not in said.lower()
