@@ -41,6 +41,46 @@ DEFAULT_INSTANCE = "files"
 DEFAULT_TIMELINE = "import"
 
 
+class OutsideUploads(CollectError):
+    """A file to ingest that is not in the upload folder (the pipeline reads nothing else)."""
+
+
+def uploaded_files(paths: Sequence[Path | str], folder: Path | str) -> list[Path]:
+    """The files, each checked to be a file inside `folder` once links and `..` are resolved;
+    their resolved paths, which are what must then be read (a link swapped afterwards changes
+    nothing). The pipeline's edge node holds the lab's secrets: a run may ingest only what
+    `labctl run --file` uploaded, never any path an operator can type."""
+    root = Path(folder).resolve()
+    checked = []
+    for given in paths:
+        path = Path(given)
+        real = path.resolve() if path.is_absolute() else None
+        if real is None or root not in real.parents:
+            raise OutsideUploads(
+                f"{str(given)!r} is not in the upload folder {root}: a pipeline run ingests files from there only",
+                hint="`labctl run --source file --file PATH` copies PATH there and names it in the run",
+            )
+        if not real.is_file():
+            raise OutsideUploads(f"no such file in the upload folder: {given}",
+                                 hint="uploads are deleted once a run ingested them: give the file again with --file")
+        checked.append(real)
+    return checked
+
+
+def clean_uploads(folder: Path | str, *, older_than: float, now: float) -> list[str]:
+    """Delete uploads left behind (a run that failed before ingesting them) older than
+    `older_than` seconds; returns their names."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    deleted = []
+    for entry in sorted(root.iterdir()):
+        if entry.is_file() and not entry.is_symlink() and now - entry.stat().st_mtime > older_than:
+            entry.unlink()
+            deleted.append(entry.name)
+    return deleted
+
+
 @dataclass
 class FileResult:
     path: str

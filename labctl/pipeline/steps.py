@@ -18,9 +18,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from labctl.collect.collector import CollectOptions, collect_timeline
-from labctl.collect.files import ingest_files
+from labctl.collect.files import clean_uploads, ingest_files, uploaded_files
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import Secret
+from labctl.core.manifest import upload_dir
 from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym, load_pseudonymiser, pseudonymise_metrics
 from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
@@ -50,8 +51,12 @@ def run_id_for(data_interval_end: datetime) -> str:
 def collect(*, source: str, instance: str, timeline: str, limit: int | None, include_noindex: bool, files: list[str], token: str | None) -> dict:
     fs, layout = open_filesystem(LAKE, user=COLLECTOR), LakeLayout()
     if source == "file":
-        results = ingest_files([Path(path) for path in files], fs, layout, include_noindex=include_noindex)
-        return {"source": "file", "files": [asdict(result) for result in results]}
+        # Only the upload folder: the edge node also holds the lab's secrets (/run/lab-secrets).
+        paths = uploaded_files(files, upload_dir())
+        results = ingest_files(paths, fs, layout, include_noindex=include_noindex)
+        for path in paths:  # ingested (or already): the upload has done its job
+            path.unlink(missing_ok=True)
+        return {"source": "file", "files": [_xcom_file(result) for result in results]}
     # A recorded instance is a path prefix of the replay server (its domain); none: the default one.
     url = (f"{cluster.REPLAY_URL}/{instance}" if instance else cluster.REPLAY_URL) if source == "recorded" else instance
     options = CollectOptions(limit=limit, include_noindex=include_noindex)
@@ -72,6 +77,15 @@ def run_feeds(params: dict, declared: str | None) -> list[dict]:
     if not feeds:
         raise ValueError("no feed is declared: set the Airflow Variable pipeline_feeds (`labctl feeds add`)")
     return [feed.as_dict() for feed in feeds]
+
+
+def _xcom_file(result) -> dict:
+    """What XCom keeps of an ingested file: counts, not its name (a user's file name may say
+    whose statuses it holds)."""
+    summary = asdict(result)
+    summary["path"] = Path(result.path).name[:8]  # the upload's random id (labctl.core.edge.copy_to_edge)
+    summary["batches"] = len(result.batches)
+    return summary
 
 
 def raw_records() -> int:
