@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
+from labctl.commands.gdpr import FORGET_WAIT_SECONDS
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -94,6 +97,7 @@ ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 # Commands that read or write the HDFS lake run on the lab's edge node, where
 # WebHDFS's redirects to DataNodes resolve (labctl/core/edge.py).
 EDGE_COMMANDS = {
+    ("lake", "prune"): [],  # each zone's owner deletes in it (labctl/commands/collect.py)
     ("lake",): ["--hdfs-user", "engineer"],
     ("gdpr", "forget"): [],
     ("gdpr", "purge"): [],
@@ -122,9 +126,45 @@ def _forward_to_edge(argv: list[str]) -> int | None:
     extra = [] if "--hdfs-user" in argv else list(extra)
     if argv[0] == "gdpr" and "--actor" not in argv and argv[1] != "erasures":
         extra += ["--actor", getpass.getuser()]  # the person at the host, not the edge's service user
-    code, output = edge.run_labctl([*argv, *extra])
+    with _on_host(argv) as more:
+        code, output = edge.run_labctl([*argv, *extra, *more])
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     return code
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    """The value of `--name VALUE` or `--name=VALUE` in argv, before Typer parses it on the edge."""
+    for index, word in enumerate(argv):
+        if word == name and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith(name + "="):
+            return word.split("=", 1)[1]
+    return None
+
+
+@contextmanager
+def _on_host(argv: list[str]) -> Iterator[list[str]]:
+    """What a forwarded command needs from the host, where Airflow's API and its login are:
+    `lake` shows the lab's own retention; `gdpr forget` and `purge` run while no DAG run does."""
+    from labctl.core import runs
+    from labctl.core.airflow_api import AirflowAPI
+    from labctl.core.manifest import Manifest
+
+    if argv[:1] == ["lake"] and argv[1:2] != ["prune"] and _option(argv, "--keep-days") is None:
+        try:
+            setting = runs.retention_setting(AirflowAPI(Manifest(), timeout=5))
+        except LabError:  # Airflow not answering: the default is shown, as the DAG would use it
+            setting = None
+        yield ["--keep-days", setting] if setting else []
+    elif argv[:2] in (["gdpr", "forget"], ["gdpr", "purge"]) and "--dry-run" not in argv:
+        try:
+            wait = float(_option(argv, "--wait") or FORGET_WAIT_SECONDS)
+        except ValueError:
+            wait = FORGET_WAIT_SECONDS  # the edge's Typer reports the bad value
+        with runs.pipeline_quiet(AirflowAPI(Manifest()), wait=wait, what=f"gdpr {argv[1]}"):
+            yield []
+    else:
+        yield []
 
 
 def main(argv: list[str] | None = None) -> int:

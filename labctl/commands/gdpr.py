@@ -61,6 +61,10 @@ def generated_sections(document: str) -> list[str]:
     return [match.group("name") for match in _SECTION.finditer(document)]
 
 
+# How long `forget` waits for a running DAG run before refusing (the host checks, through
+# Airflow's API: labctl/cli.py and labctl.core.runs.pipeline_quiet).
+FORGET_WAIT_SECONDS = 900.0
+
 # Erasure rewrites every zone, so it runs as the HDFS superuser (a lab administrator's job).
 AdminUserOption = Annotated[str, typer.Option("--hdfs-user", envvar="LABCTL_HDFS_ADMIN_USER",
                                               help="HDFS user: erasure rewrites every zone, so the superuser.")]
@@ -165,13 +169,17 @@ def forget_command(
     key_file: KeyFileOption = None,
     uploads: Annotated[Optional[Path], typer.Option(
         "--uploads", help="The folder of files waiting for a pipeline run (default: the edge node's, LAB_UPLOAD_DIR).")] = None,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait for a running pipeline run to end (new runs are paused meanwhile); "
+                              "0 refuses at once. Checked on the host, through Airflow's API.")] = FORGET_WAIT_SECONDS,
     lake: LakeOption = DEFAULT_LAKE,
     hdfs_user: AdminUserOption = ADMIN_USER,
     lake_root: LakeRootOption = "/lake",
     as_json: JsonOption = False,
 ) -> None:
     """Erase an account: its records and boosts of them leave the raw zone, mentions of it are
-    redacted, derived runs naming it are deleted, its HBase rows too; the audit log gets its pseudonym."""
+    redacted, derived runs and uploads naming it are deleted, its HBase rows too (URL rows
+    naming it included); the audit log gets its pseudonym. Never while a pipeline run goes on."""
     with _lake(lake, hdfs_user, lake_root) as (fs, layout):
         report = forget(
             fs, layout, handle,
@@ -202,6 +210,8 @@ def purge_command(
     reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "deleted at the source",
     actor: ActorOption = None,
     dry_run: DryRunOption = False,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait for a running pipeline run to end; 0 refuses at once.")] = FORGET_WAIT_SECONDS,
     lake: LakeOption = DEFAULT_LAKE,
     hdfs_user: AdminUserOption = ADMIN_USER,
     lake_root: LakeRootOption = "/lake",

@@ -95,17 +95,9 @@ def deploy() -> None:
             raise LabError("creating the lake's zones failed", details=output)
     api = AirflowAPI(manifest)
     with ui.step("HBase tables (per-person TTL from raw_retention_days)"):
-        _ensure_hbase_schema(manifest, _retention_setting(api))
+        _ensure_hbase_schema(manifest, rn.retention_setting(api))
     with ui.step(f"Airflow DAG {rn.DAG_ID}"):
         rn.wait_for_dag(api)
-
-
-def _retention_setting(api: AirflowAPI) -> str | None:
-    """The Airflow Variable the DAG's retention task reads (None when unset: the default)."""
-    from labctl.lake.retention import RETENTION_VARIABLE
-
-    variables = api.get("/variables", limit=1000).get("variables", [])
-    return next((v.get("value") for v in variables if v.get("key") == RETENTION_VARIABLE), None)
 
 
 def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:

@@ -27,7 +27,7 @@ from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
 from labctl.lake.fs import atomic_write, open_filesystem
 from labctl.lake.layout import LakeLayout
-from labctl.lake.retention import RETENTION_VARIABLE, apply_retention, keep_days_setting
+from labctl.lake.retention import RETENTION_VARIABLE, RUN_ZONES, apply_retention, keep_days_setting
 from labctl.pipeline import cluster, yarn
 
 LAKE = cluster.NAMENODE
@@ -35,6 +35,7 @@ COLLECTOR = "collector"
 METRICS_STEP_NAME = "aggregate"
 CURATED_DATASET = "metrics"
 CURATED_FILE = "metrics.json"
+UPLOAD_KEEP_SECONDS = 24 * 3600  # an upload a run did not ingest (it failed first) is kept a day
 # How each top-N list of accounts is ordered (docs/metrics.md); ties go by key, now the pseudonym.
 _RANK_BY = {
     "followers": lambda entry: entry["followers"],
@@ -209,13 +210,18 @@ def publish(run_id: str) -> str:
     return run_id
 
 
-def retention(setting: str | None, today: date) -> dict:
-    """Raw partitions past retention are deleted; then HBase's per-person TTL must be the same
+def retention(setting: str | None, today: date, now: float | None = None) -> dict:
+    """Every zone past its retention is deleted (raw partitions as collector, runs as etl),
+    uploads left behind for a day too; then HBase's per-person TTL must be the same
     retention, or the task fails (its alert says to run `labctl deploy`, which applies it)."""
+    import time
+
     from labctl.hbase import schema
 
     keep_days = keep_days_setting(setting)
-    result = apply_retention(open_filesystem(LAKE, user=COLLECTOR), LakeLayout(), keep_days=keep_days, today=today)
+    raw = apply_retention(open_filesystem(LAKE, user=COLLECTOR), LakeLayout(), keep_days=keep_days, today=today, zones=("raw",))
+    runs = apply_retention(open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout(), keep_days=keep_days, today=today, zones=RUN_ZONES)
+    uploads = clean_uploads(upload_dir(), older_than=UPLOAD_KEEP_SECONDS, now=time.time() if now is None else now)
     connection = cluster.hbase_connection()
     try:
         ttls = schema.person_ttls(connection)
@@ -229,4 +235,5 @@ def retention(setting: str | None, today: date) -> dict:
             + ", ".join(f"{family} {seconds} s" for family, seconds in sorted(differing.items()))
             + f" instead of {wanted} s: run `labctl deploy`, which sets the TTL from {RETENTION_VARIABLE}"
         )
-    return {"keep_days": keep_days, "deleted": result.deleted, "unreadable": result.unreadable, "hbase_ttl_seconds": wanted}
+    return {"keep_days": keep_days, "deleted": raw.deleted + runs.deleted, "unreadable": raw.unreadable + runs.unreadable,
+            "uploads_deleted": len(uploads), "hbase_ttl_seconds": wanted}
