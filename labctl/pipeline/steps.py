@@ -151,9 +151,20 @@ def load(run_id: str, metrics: dict) -> dict:
     connection = cluster.hbase_connection()
     try:
         stats = hbase.load_run(connection, run_id, metrics, pseudonymiser())
-        return asdict(stats) if hasattr(stats, "__dataclass_fields__") else dict(stats)
     finally:
         connection.close()
+    return load_summary(stats)
+
+
+def load_summary(stats) -> dict:
+    """What XCom keeps of a load: figures, and the entries left out counted per table or
+    section, never named. XCom lives in Airflow's database, out of erasure's reach; a skipped
+    entry is an account (its pseudonym) or a URL (which may be its profile's)."""
+    skipped: dict[str, int] = {}
+    for section, _, _ in stats.skipped:
+        skipped[section] = skipped.get(section, 0) + 1
+    return {"run_id": stats.run_id, "rows": dict(stats.rows), "deleted": stats.deleted, "skipped": skipped,
+            "seconds": round(stats.seconds, 3), "batch_size": stats.batch_size, "method": stats.method}
 
 
 def quality(run_id: str, metrics: dict, counters: dict[str, int], raw: int, max_malformed_ratio: float) -> dict:

@@ -4,6 +4,7 @@ on an independently erased input, and the audit log names the pseudonym only."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -216,6 +217,19 @@ def test_derived_runs_naming_the_account_are_deleted(lake):
                                            LAYOUT.quarantine_run("run-4")]
     assert lake.exists(LAYOUT.curated_run("run-3")) and not lake.exists(LAYOUT.curated_run("run-1"))
     assert report.residue == []
+
+
+def test_a_work_run_naming_the_account_only_in_a_malformed_row_is_deleted(lake):
+    """The jobs keep a malformed line as base64 in a wire row: searched decoded."""
+    line = base64.b64encode(b'{"broken": "by user7@replay.example').decode()
+    lake.write_bytes(LAYOUT.work_run("run-5", "jobs") + "/step-1-dedup/part-00000",
+                     f'malformed\tinvalid-json\t"{line}"\nstatus\tx\t1\n'.encode())
+    other = base64.b64encode(b'{"broken": "by user70@replay.example').decode()
+    lake.write_bytes(LAYOUT.work_run("run-6", "jobs") + "/step-1-dedup/part-00000",
+                     f'malformed\tinvalid-json\t"{other}"\n'.encode())
+    report = run_forget(lake)
+    assert report.derived_runs_deleted == [LAYOUT.work_run("run-5")]
+    assert lake.exists(LAYOUT.work_run("run-6")) and report.residue == []
 
 
 def test_keeping_derived_runs_leaves_them_reported_as_residue(lake):
