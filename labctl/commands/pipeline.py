@@ -101,12 +101,11 @@ def deploy() -> None:
 
 
 def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
-    import happybase
-
     from labctl import hbase
+    from labctl.hbase.connection import connect
     from labctl.lake.retention import keep_days_setting
 
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=60000)
+    connection = connect(manifest, timeout_ms=60000)
     try:
         hbase.ensure_schema(connection, keep_days=keep_days_setting(retention))
     finally:
