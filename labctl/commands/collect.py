@@ -125,6 +125,9 @@ def collect(
     lake_root: LakeRootOption = "/lake",
     timeout: TimeoutOption = 30.0,
     max_attempts: AttemptsOption = 6,
+    instance_name: Annotated[Optional[str], typer.Option(
+        "--as-instance", help="Partition (and checkpoint) name for the instance (default: the instance --instance "
+                              "names, its host or the domain a replay URL ends with; never the name the server gives itself).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Collect what is new on a timeline into the raw zone (checkpointed: re-runs add only new statuses)."""
@@ -132,7 +135,8 @@ def collect(
     options = CollectOptions(limit=limit, include_noindex=include_noindex, batch_size=batch_size,
                              client=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
     with lake_failures(lake):
-        result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options)
+        result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options,
+                                  instance_name=instance_name)
     summary = {key: value for key, value in asdict(result).items() if key != "access"}
     summary["statuses_per_second"] = round(result.statuses_per_second, 1)
     if as_json:

@@ -38,7 +38,7 @@ def seed(
     if files and live:
         raise LabError("--file and --live are two different sources: choose one")
     if as_instance and not files:
-        raise LabError("--as-instance names the partition of --file data", hint="collections take the instance's own domain")
+        raise LabError("--as-instance names the partition of --file data", hint="a collection's partition is the instance it was told to collect from")
     if files:
         uploaded = [edge.copy_to_edge(path) for path in _existing(files)]
         try:

@@ -20,6 +20,12 @@ class ClusterNotReady(RuntimeError):
     pass
 
 
+def default_recorded_instance() -> str:
+    """The domain of the instance the replay server serves by default (its listing says which)."""
+    listing = requests.get(f"{REPLAY_URL}/replay/instances", timeout=10).json()["instances"]
+    return next(entry["domain"] for entry in listing if entry.get("default")) if listing else ""
+
+
 def _bean(query: str) -> dict:
     beans = requests.get(f"{NAMENODE}/jmx", params={"qry": query}, timeout=10).json().get("beans") or [{}]
     return beans[0]

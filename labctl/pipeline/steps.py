@@ -58,8 +58,13 @@ def collect(*, source: str, instance: str, timeline: str, limit: int | None, inc
         for path in paths:  # ingested (or already): the upload has done its job
             path.unlink(missing_ok=True)
         return {"source": "file", "files": [_xcom_file(result) for result in results]}
-    # A recorded instance is a path prefix of the replay server (its domain); none: the default one.
-    url = (f"{cluster.REPLAY_URL}/{instance}" if instance else cluster.REPLAY_URL) if source == "recorded" else instance
+    # A recorded instance is a path prefix of the replay server (its domain); none: the default
+    # one, named so in the URL too: the partition is the instance the URL names, never the name
+    # a server gives itself (labctl.collect.collector.configured_instance).
+    if source == "recorded":
+        url = f"{cluster.REPLAY_URL}/{instance or cluster.default_recorded_instance()}"
+    else:
+        url = instance
     options = CollectOptions(limit=limit, include_noindex=include_noindex)
     result = collect_timeline(url, Timeline.parse(timeline), fs, layout, token=Secret(token) if token else None, options=options)
     return {"source": source, "instance": result.instance, "timeline": result.timeline, "received": result.received, "written": result.written}
