@@ -17,7 +17,6 @@ import gzip
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -29,9 +28,9 @@ from labctl.core.airflow_api import AirflowAPI
 from labctl.core.secrets import pseudonym_key
 from labctl.governance.pseudonym import Pseudonymiser
 from labctl.hbase.connection import connect
+from recording import FILES
 from test_pipeline_governance import handle_of
 
-SEED = Path(__file__).resolve().parent.parent / "seed_data" / "statuses.jsonl.gz"
 
 # Run on the edge node: every file of the lake (but the state area) and of the upload folder,
 # decompressed and its base64 fields decoded, searched for the patterns given on stdin.
@@ -96,16 +95,16 @@ def everywhere(lab_stack, handle: str, pseudonym: str) -> list[str]:
         connection.close()
     api = AirflowAPI(lab_stack)
     for run in api.get(f"/dags/{runs.DAG_ID}/dagRuns", order_by="-run_after", limit=25)["dag_runs"]:
-        for task in runs.TASK_ORDER:
-            value = json.dumps(runs.xcom(api, run["dag_run_id"], task)).encode()
-            found += [f"xcom {run['dag_run_id']} {task}" for p in compiled if p.search(value)]
+        for instance in runs.poll(api, run["dag_run_id"]).instances:  # mapped collects included
+            value = json.dumps(runs.xcom(api, run["dag_run_id"], instance.task_id, instance.map_index)).encode()
+            found += [f"xcom {run['dag_run_id']} {instance.name}" for p in compiled if p.search(value)]
     return found
 
 
 @pytest.fixture(scope="module")
 def erasure(lab_stack, tmp_path_factory):
     work = tmp_path_factory.mktemp("erasure")
-    recorded = [json.loads(line) for line in gzip.decompress(SEED.read_bytes()).split(b"\n") if line.strip()]
+    recorded = [json.loads(line) for path in FILES for line in gzip.decompress(path.read_bytes()).split(b"\n") if line.strip()]
     authors = Counter(handle_of(s["account"]) for s in recorded if not s.get("reblog") and not s["account"].get("noindex"))
     handle = [h for h, _ in authors.most_common() if "@" in h][10]  # not one of the top users other tests erase
     own = next(s for s in recorded if handle_of(s["account"]) == handle and not s.get("reblog"))

@@ -7,9 +7,8 @@ the file and a byte offset, and nothing of it lands). The run must succeed: its 
 task compares what the raw zone holds with what the jobs read, so a record cut in two by
 Hadoop's line reader would fail it. Every task is bounded by its Airflow timeout.
 
-Cases marked pending in the corpus (they need the jobs' per-record bounds, another change)
-are left out: seeded, they would fail or stall every later run. Once that change is in,
-clear their `pending` and they run here too.
+A case marked pending in the corpus (a change it needs is not merged) is left out: seeded,
+it could fail or stall every later run. None is pending now.
 
 Runs last (its name): it removes what it seeded afterwards, raw partitions and ingestion
 checkpoints, and runs the DAG once more, so that the lab is as the other tests left it.
