@@ -161,10 +161,10 @@ def test_workers_and_scripts_die_with_a_killed_runner(tmp_path, sig):
         runner.wait(timeout=30)
         assert wait_until(lambda: processes_with(marker) == [], timeout=15), f"scripts left running: {processes_with(marker)}"
         assert wait_until(lambda: not [pid for pid in workers if _alive(pid)], timeout=15), "workers left running"
-    finally:
+    finally:  # whatever the outcome, nothing of this test keeps running
         if runner.poll() is None:
             runner.kill()
-        for pid in processes_with(str(jobs)):
+        for pid in processes_with(str(jobs)) + [pid for pid in locals().get("workers", []) if _alive(pid)]:
             os.kill(pid, signal.SIGKILL)
 
 

@@ -11,7 +11,7 @@ from labctl import cli
 # (argv, what Typer's message must say): one per kind of usage error Typer raises.
 MISTAKES = [
     (["nosuch"], "No such command 'nosuch'"),  # UsageError from the group
-    (["logs"], "Missing argument"),  # MissingParameter, an argument
+    (["query"], "Missing argument"),  # MissingParameter, an argument
     (["collect"], "Missing option '--instance'"),  # MissingParameter, an option
     (["up", "--workers", "9"], "less than or equal to 4"),  # BadParameter from a range
     (["up", "--workers", "many"], "'--workers'"),  # BadParameter from a type
@@ -24,9 +24,9 @@ MISTAKES = [
 
 
 def test_a_usage_error_names_the_command_and_its_help(capsys):
-    assert cli.main(["logs"]) == 2
+    assert cli.main(["ingest"]) == 2
     message = " ".join(capsys.readouterr().err.replace("│", " ").split())
-    assert "Usage: labctl logs" in message and "Try 'labctl logs --help' for help" in message
+    assert "Usage: labctl ingest" in message and "Try 'labctl ingest --help' for help" in message
 
 
 @pytest.fixture
