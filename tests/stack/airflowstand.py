@@ -1,7 +1,7 @@
-"""A loopback HTTP server answering the few Airflow REST calls `labctl` makes around an
-erasure (login, the DAG and its pause flag, its runs, Variables), with a state the test
+"""A loopback HTTP server answering the few Airflow REST calls some `labctl` commands make
+(login, the DAG and its pause flag, its runs, Variables, Connections), with a state the test
 sets and a log of what reached it. Airflow itself does not run in unit tests; the smoke
-test `test_pipeline_governance.py` does the same against the lab's."""
+tests make the same calls to the lab's."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class AirflowState:
     paused: bool = False
     runs: list[dict] = field(default_factory=list)  # {"dag_run_id", "state"}
     variables: dict[str, str] = field(default_factory=dict)
+    connections: list[str] = field(default_factory=list)  # connection ids
     # Runs reported "running" this many more times, then "success" (a run that ends).
     ends_after: dict[str, int] = field(default_factory=dict)
     calls: list[tuple[str, str, dict]] = field(default_factory=list)
@@ -42,8 +43,14 @@ def airflow_stand(state: AirflowState):
             return json.loads(self.rfile.read(length) or b"{}")
 
         def do_POST(self):
-            state.calls.append(("POST", self.path, self._body()))
-            self._answer({"access_token": "t"} if self.path == "/auth/token" else {}, 200 if self.path == "/auth/token" else 404)
+            body = self._body()
+            state.calls.append(("POST", self.path, body))
+            if self.path == "/auth/token":
+                self._answer({"access_token": "t"})
+            elif self.path == "/api/v2/connections":
+                self._answer(body)
+            else:
+                self._answer({}, 404)
 
         def do_PATCH(self):
             body = self._body()
@@ -52,6 +59,8 @@ def airflow_stand(state: AirflowState):
                 state.paused = bool(body["is_paused"])
                 state.paused_history.append(state.paused)
                 self._answer({"dag_id": "mastodon_pipeline", "is_paused": state.paused})
+            elif self.path.startswith("/api/v2/connections/"):
+                self._answer(body)
             else:
                 self._answer({}, 404)
 
@@ -70,6 +79,8 @@ def airflow_stand(state: AirflowState):
                 self._answer({"dag_runs": [dict(run) for run in state.runs]})
             elif path == "/api/v2/variables":
                 self._answer({"variables": [{"key": k, "value": v} for k, v in state.variables.items()]})
+            elif path == "/api/v2/connections":
+                self._answer({"connections": [{"connection_id": c} for c in state.connections]})
             else:
                 self._answer({"detail": "not here"}, 404)
 
