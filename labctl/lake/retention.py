@@ -49,8 +49,7 @@ def retention_text(zone: str, keep_days: int) -> str:
         return f"{keep_days} days ({RETENTION_VARIABLE})"
     if zone in RUN_ZONES:
         days = zone_keep_days(zone, keep_days)
-        setting = f" ({RETENTION_VARIABLE})" if zone != "work" else ""
-        return f"runs of the last {days} day{'s' if days != 1 else ''}{setting}, and the newest"
+        return f"{days} day{'s' if days != 1 else ''}, and the newest run"
     return "-"
 
 

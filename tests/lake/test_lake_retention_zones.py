@@ -64,8 +64,8 @@ def test_labctl_lake_shows_each_zones_rule(lake, tmp_path):
     assert shown.exit_code == 0, shown.output
     rules = {zone["name"]: zone["retention"] for zone in json.loads(shown.output)["zones"]}
     assert rules["raw"] == "12 days (raw_retention_days)"
-    assert rules["work"] == "runs of the last 1 day, and the newest"
-    assert rules["curated"] == rules["quarantine"] == "runs of the last 12 days (raw_retention_days), and the newest"
+    assert rules["work"] == "1 day, and the newest run"
+    assert rules["curated"] == rules["quarantine"] == "12 days, and the newest run"
     table = CliRunner().invoke(app, ["lake", "--lake", str(tmp_path)], env={"COLUMNS": "250"})
     assert "30 days (raw_retention_days)" in table.output  # the default when not told
 
