@@ -108,7 +108,7 @@ def _run_id() -> str:
         "instance": Param(None, type=["null", "string"], title="Instance", description="live: its URL; recorded: a domain the replay server serves (empty: its default)"),
         "timeline": Param(None, type=["null", "string"], title="Timeline", description="public, local or tag:NAME"),
         "limit": Param(None, type=["null", "integer"], minimum=1, title="At most this many statuses"),
-        "files": Param([], type="array", title="Files on the edge node (source=file)"),
+        "files": Param([], type="array", title="Files in the edge node's upload folder (source=file; `labctl run --file` puts them there)"),
         "include_noindex": Param(False, type="boolean", title="Ingest authors who set noindex"),
         "max_malformed_ratio": Param(0.05, type="number", minimum=0, maximum=1, title="Largest share of malformed records"),
         "fail_task": Param("", type="string", title="Task to fail on purpose (tests the alerts)"),
@@ -135,6 +135,7 @@ def mastodon_pipeline():
     # One task per feed, named after it in the UI; a failing feed is retried and alerted on alone.
     @task(execution_timeout=timedelta(minutes=30), map_index_template="{{ feed_label }}", **CLUSTER_TASK)
     def collect(feed: dict) -> dict:
+        from labctl.collect.files import OutsideUploads
         from labctl.pipeline import steps
         from labctl.pipeline.feeds import feed_label
 
@@ -157,6 +158,10 @@ def mastodon_pipeline():
                 files=params["files"],
                 token=token,
             )
+        except OutsideUploads as refused:  # files outside the upload folder: no retry makes them acceptable
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(refused.message) from None
         except Exception as exc:
             allowed = params.get("collect_retries")
             if allowed is not None and context["ti"].try_number > allowed:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
+from labctl.commands.gdpr import FORGET_WAIT_SECONDS
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -93,6 +97,7 @@ ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 # Commands that read or write the HDFS lake run on the lab's edge node, where
 # WebHDFS's redirects to DataNodes resolve (labctl/core/edge.py).
 EDGE_COMMANDS = {
+    ("lake", "prune"): [],  # each zone's owner deletes in it (labctl/commands/collect.py)
     ("lake",): ["--hdfs-user", "engineer"],
     ("gdpr", "forget"): [],
     ("gdpr", "purge"): [],
@@ -121,43 +126,83 @@ def _forward_to_edge(argv: list[str]) -> int | None:
     extra = [] if "--hdfs-user" in argv else list(extra)
     if argv[0] == "gdpr" and "--actor" not in argv and argv[1] != "erasures":
         extra += ["--actor", getpass.getuser()]  # the person at the host, not the edge's service user
-    code, output = edge.run_labctl([*argv, *extra])
+    with _on_host(argv) as more:
+        code, output = edge.run_labctl([*argv, *extra, *more])
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     return code
 
 
+def _option(argv: list[str], name: str) -> str | None:
+    """The value of `--name VALUE` or `--name=VALUE` in argv, before Typer parses it on the edge."""
+    for index, word in enumerate(argv):
+        if word == name and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith(name + "="):
+            return word.split("=", 1)[1]
+    return None
+
+
+@contextmanager
+def _on_host(argv: list[str]) -> Iterator[list[str]]:
+    """What a forwarded command needs from the host, where Airflow's API and its login are:
+    `lake` shows the lab's own retention; `gdpr forget` and `purge` run while no DAG run does."""
+    from labctl.core import runs
+    from labctl.core.airflow_api import AirflowAPI
+    from labctl.core.manifest import Manifest
+
+    if argv[:1] == ["lake"] and argv[1:2] != ["prune"] and _option(argv, "--keep-days") is None:
+        try:
+            setting = runs.retention_setting(AirflowAPI(Manifest(), timeout=5))
+        except LabError:  # Airflow not answering: the default is shown, as the DAG would use it
+            setting = None
+        yield ["--keep-days", setting] if setting else []
+    elif argv[:2] in (["gdpr", "forget"], ["gdpr", "purge"]) and "--dry-run" not in argv:
+        try:
+            wait = float(_option(argv, "--wait") or FORGET_WAIT_SECONDS)
+        except ValueError:
+            wait = FORGET_WAIT_SECONDS  # the edge's Typer reports the bad value
+        with runs.pipeline_quiet(AirflowAPI(Manifest()), wait=wait, what=f"gdpr {argv[1]}"):
+            yield []
+    else:
+        yield []
+
+
 def main(argv: list[str] | None = None) -> int:
-    """One error handler: known failures print one clear message; others leave a traceback file."""
+    """One error handler: known failures print one clear message; others leave a traceback file.
+
+    Typer runs in standalone mode, so every usage error (unknown command, missing argument,
+    bad value) gets Typer's own message and exit code 2, whichever of its exception classes
+    it raised; Typer's standalone mode returns through SystemExit. A LabError or a bug is
+    not Typer's to handle and comes through as itself.
+    """
     argv = sys.argv[1:] if argv is None else argv
     try:
         forwarded = _forward_to_edge(argv)
         if forwarded is not None:
             return forwarded
-        # Without standalone mode click returns typer.Exit's code instead of raising it.
-        code = app(args=argv, standalone_mode=False)
-        return code if isinstance(code, int) else 0
+        app(args=argv, prog_name="labctl", standalone_mode=True)
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except LabError as exc:
-        err.print(f"[red]error:[/] {exc.message}", highlight=False)
-        if exc.details:
-            err.print(exc.details, markup=False, highlight=False)
-        if exc.hint:
-            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+        _print_lab_error(exc)
         return 1
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
+    except KeyboardInterrupt:  # outside Typer's own handling (e.g. while forwarding to the edge)
         err.print("aborted")
         return 130
-    except Exception as exc:  # click usage errors are handled below; the rest is a bug
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:  # a bug: keep the traceback for the report
         ERROR_LOG.parent.mkdir(parents=True, exist_ok=True)
         ERROR_LOG.write_text(traceback.format_exc())
-        err.print(f"[red]unexpected error:[/] {exc!r} (traceback in {ERROR_LOG})")
+        err.print(f"[red]unexpected error:[/] {exc!r} (traceback in {ERROR_LOG})", highlight=False)
         return 2
+
+
+def _print_lab_error(exc: LabError) -> None:
+    err.print(f"[red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)  # paths stay whole
+    if exc.details:
+        err.print(exc.details, markup=False, highlight=False)
+    if exc.hint:
+        err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)
 
 
 def entrypoint() -> None:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from mastodon.errors import MastodonError
 
@@ -77,6 +78,14 @@ class CollectResult:
     @property
     def statuses_per_second(self) -> float:
         return self.received / self.seconds if self.seconds > 0 else 0.0
+
+
+def configured_instance(url: str) -> str:
+    """The instance a URL names: the domain it ends with when it has one in its path (the
+    replay server serves each recorded instance under `/<domain>`), else its host."""
+    parts = urlsplit(url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return last if "." in last else (parts.hostname or url)
 
 
 def _newer(status_id: Any, cursor: str | None) -> bool:
@@ -143,10 +152,15 @@ def collect_timeline(
     client: MastodonClient | None = None,
     clock: Callable[[], float] = time.monotonic,
     pseudonymiser: Pseudonymiser | None = None,
+    instance_name: str | None = None,
 ) -> CollectResult:
     """Collect what is new on one timeline into the raw zone; returns what was done.
 
-    Accounts erased from the lake stay out (`pseudonymiser` matches them; by default the lab's key)."""
+    The partition and the checkpoint are named after the instance as configured:
+    `instance_name`, else `configured_instance(instance_url)`, never the domain the server
+    claims (a server claiming another's name would write into its partition and move its
+    checkpoint); the claim is kept in each manifest's source. Accounts erased from the lake stay out
+    (`pseudonymiser` matches them; by default the lab's key)."""
     if options.limit is not None and options.limit < 1:
         raise CollectError(f"--limit must be at least 1, got {options.limit}")
     started = clock()
@@ -156,7 +170,10 @@ def collect_timeline(
         report = check_access(client, [timeline])
         if not report.ok:
             raise AccessDenied(report)
-        instance = partition_value(report.domain)
+        instance = partition_value(instance_name or configured_instance(client.base_url))
+        if partition_value(report.domain) != instance:
+            log.warning("%s calls itself %r: its statuses go to the partition of the instance as configured, %r",
+                        client.base_url, report.domain, instance)
         state_dir = layout.checkpoint_dir(instance, timeline.partition_name)
         checkpoint = CheckpointStore(fs, layout).load(state_dir)
         position = checkpoint.position if checkpoint else None
@@ -165,7 +182,7 @@ def collect_timeline(
             checkpoint=checkpoint, policy=policy, minimiser=minimiser, erased=load_erased(fs, layout, pseudonymiser),
             batch_size=options.batch_size,
             source={"kind": "api", "instance_url": client.base_url, "timeline": timeline.label,
-                    "server_version": report.version},
+                    "server_version": report.version, "server_domain": report.domain},
         )
         result = CollectResult(instance, timeline.label, "", position, position, access=report)
         if position is None and options.limit is not None:

@@ -2,7 +2,12 @@
 
 The same policy, minimisation and batching as the collector apply to every line that is a
 JSON object; any other line is passed through unchanged and counted as `unparsed`, so the
-jobs see, and count, exactly the malformed records the file had.
+jobs see, and count, exactly the malformed records the file had (a record holding a CR or a
+line break is kept escaped, one line: labctl/collect/records.py).
+
+A gzip file is read to its end before anything is written: a truncated or corrupt one, or
+one followed by bytes that are not gzip, is refused with an error naming the file and the
+byte where it breaks (`InputFileError`), and the lake is left as it was.
 
 Ingestion is idempotent per file content: the file's sha256 names its checkpoint, whose
 position is the number of records already committed. A second run of a fully ingested file
@@ -11,7 +16,6 @@ does nothing; a run after a crash resumes after the last committed batch.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from labctl.collect.errors import CollectError
 from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
-from labctl.collect.records import iter_raw_records
+from labctl.collect.records import check_file, iter_raw_records
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser
 from labctl.governance.policy import IngestionPolicy
 from labctl.governance.pseudonym import Pseudonymiser
@@ -37,6 +41,46 @@ DEFAULT_INSTANCE = "files"
 DEFAULT_TIMELINE = "import"
 
 
+class OutsideUploads(CollectError):
+    """A file to ingest that is not in the upload folder (the pipeline reads nothing else)."""
+
+
+def uploaded_files(paths: Sequence[Path | str], folder: Path | str) -> list[Path]:
+    """The files, each checked to be a file inside `folder` once links and `..` are resolved;
+    their resolved paths, which are what must then be read (a link swapped afterwards changes
+    nothing). The pipeline's edge node holds the lab's secrets: a run may ingest only what
+    `labctl run --file` uploaded, never any path an operator can type."""
+    root = Path(folder).resolve()
+    checked = []
+    for given in paths:
+        path = Path(given)
+        real = path.resolve() if path.is_absolute() else None
+        if real is None or root not in real.parents:
+            raise OutsideUploads(
+                f"{str(given)!r} is not in the upload folder {root}: a pipeline run ingests files from there only",
+                hint="`labctl run --source file --file PATH` copies PATH there and names it in the run",
+            )
+        if not real.is_file():
+            raise OutsideUploads(f"no such file in the upload folder: {given}",
+                                 hint="uploads are deleted once a run ingested them: give the file again with --file")
+        checked.append(real)
+    return checked
+
+
+def clean_uploads(folder: Path | str, *, older_than: float, now: float) -> list[str]:
+    """Delete uploads left behind (a run that failed before ingesting them) older than
+    `older_than` seconds; returns their names."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    deleted = []
+    for entry in sorted(root.iterdir()):
+        if entry.is_file() and not entry.is_symlink() and now - entry.stat().st_mtime > older_than:
+            entry.unlink()
+            deleted.append(entry.name)
+    return deleted
+
+
 @dataclass
 class FileResult:
     path: str
@@ -48,14 +92,6 @@ class FileResult:
     skipped: dict[str, int] = field(default_factory=dict)
     redacted: dict[str, int] = field(default_factory=dict)
     batches: list[str] = field(default_factory=list)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def ingest_files(
@@ -103,7 +139,7 @@ def _ingest_one(
     batch_size: int,
     force: bool,
 ) -> FileResult:
-    sha = file_sha256(path)
+    sha = check_file(path)  # a damaged gzip file stops here, before any batch is written
     state_dir = layout.file_ingest_dir(sha)
     store = CheckpointStore(fs, layout)
     checkpoint = store.load(state_dir)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
+from urllib.parse import quote
 
 import typer
 from hdfs.util import HdfsError
@@ -29,10 +31,11 @@ from labctl.collect.recording import record_timeline
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import TOKEN_ENV, TOKEN_FILE_ENV, load_token
 from labctl.core.errors import LabError
-from labctl.lake.catalog import RUN_ZONES, LakeSummary, describe_lake
+from labctl.lake.catalog import LakeSummary, describe_lake
 from labctl.lake.fs import FileSystem, open_filesystem
 from labctl.lake.layout import LakeLayout
-from labctl.lake.retention import DEFAULT_KEEP_DAYS, apply_retention
+from labctl.lake.permissions import COLLECTOR_USER, ETL_USER
+from labctl.lake.retention import DEFAULT_KEEP_DAYS, RUN_ZONES, WORK_KEEP_DAYS, apply_retention
 
 out = Console()
 err = Console(stderr=True)
@@ -122,6 +125,9 @@ def collect(
     lake_root: LakeRootOption = "/lake",
     timeout: TimeoutOption = 30.0,
     max_attempts: AttemptsOption = 6,
+    instance_name: Annotated[Optional[str], typer.Option(
+        "--as-instance", help="Partition (and checkpoint) name for the instance (default: the instance --instance "
+                              "names, its host or the domain a replay URL ends with; never the name the server gives itself).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Collect what is new on a timeline into the raw zone (checkpointed: re-runs add only new statuses)."""
@@ -129,7 +135,8 @@ def collect(
     options = CollectOptions(limit=limit, include_noindex=include_noindex, batch_size=batch_size,
                              client=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
     with lake_failures(lake):
-        result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options)
+        result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options,
+                                  instance_name=instance_name)
     summary = {key: value for key, value in asdict(result).items() if key != "access"}
     summary["statuses_per_second"] = round(result.statuses_per_second, 1)
     if as_json:
@@ -190,10 +197,21 @@ def record(
               f"{result.skipped or 'none'}) from {instance} ({result.server_version}) into {result.out}")
 
 
+# Airflow's own rule for connection ids (airflow.utils.helpers.validate_key), minus ids made
+# of dots only, which an HTTP client would read as a relative path ("..") and resolve away.
+_CONN_ID = re.compile(r"^[\w.-]{1,250}$")
+
+
+def _conn_id(value: str) -> str:
+    if not _CONN_ID.match(value) or not value.strip("."):
+        raise typer.BadParameter(f"{value!r}: a connection id is letters, digits, '_', '-' and '.' (not dots only), at most 250")
+    return value
+
+
 @token_app.command("store")
 def token_store(
     instance: InstanceOption,
-    conn_id: Annotated[str, typer.Option("--conn-id", help="The Airflow Connection the DAG reads in live mode.")] = "mastodon_default",
+    conn_id: Annotated[str, typer.Option("--conn-id", callback=_conn_id, help="The Airflow Connection the DAG reads in live mode.")] = "mastodon_default",
 ) -> None:
     """Store your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE) in the Airflow
     Connection the DAG's live mode reads: Airflow encrypts it with the lab's Fernet key. It goes
@@ -209,7 +227,8 @@ def token_store(
             "description": "Mastodon access token for the pipeline's live mode (labctl token store)"}
     existing = {c["connection_id"] for c in api.get("/connections", limit=1000).get("connections", [])}
     if conn_id in existing:
-        api.request("PATCH", f"/connections/{conn_id}", json=body)
+        # One path segment whatever the id holds: '/', '?', '#' or '..' must not reach another endpoint.
+        api.request("PATCH", f"/connections/{quote(conn_id, safe='')}", json=body)
     else:
         api.request("POST", "/connections", json=body)
     out.print(f"stored the token (not shown) for {instance} in the Airflow Connection {conn_id}")
@@ -263,21 +282,27 @@ def _print_report(report: AccessReport) -> None:
     out.print(table)
 
 
+KeepDaysOption = Annotated[int, typer.Option(
+    "--keep-days", min=1, envvar="LABCTL_RAW_RETENTION_DAYS",
+    help="The raw retention in days (the Airflow Variable raw_retention_days; the lab's is read when it answers).")]
+
+
 @lake_app.callback()
 def lake_show(
     ctx: typer.Context,
     lake: LakeOption = DEFAULT_LAKE,
     hdfs_user: HdfsUserOption = "collector",
     lake_root: LakeRootOption = "/lake",
+    keep_days: KeepDaysOption = DEFAULT_KEEP_DAYS,
     as_json: JsonOption = False,
 ) -> None:
-    """The lake's zones, raw partitions and batches, with record counts from the manifests."""
+    """The lake's zones with their retention, raw partitions and batches, with record counts from the manifests."""
     ctx.obj = (lake, hdfs_user, lake_root)
     if ctx.invoked_subcommand is not None:
         return
     fs, layout = _lake(lake, hdfs_user, lake_root)
     with lake_failures(lake):
-        summary = describe_lake(fs, layout)
+        summary = describe_lake(fs, layout, keep_days=keep_days)
     if as_json:
         typer.echo(summary.to_json())
         return
@@ -286,11 +311,11 @@ def lake_show(
 
 def _print_summary(summary: LakeSummary) -> None:
     zones = Table(title=f"Lake {summary.root}")
-    for column in ("zone", "path", "exists", "owner:group", "mode", "runs"):
+    for column in ("zone", "path", "exists", "owner:group", "mode", "runs", "kept"):
         zones.add_column(column)
     for zone in summary.zones:
         zones.add_row(zone.name, zone.path, "yes" if zone.exists else "no", f"{zone.owner}:{zone.group}", zone.mode,
-                      str(len(zone.children)) if zone.name in RUN_ZONES else "")
+                      str(len(zone.children)) if zone.name in RUN_ZONES else "", zone.retention)
     out.print(zones)
     partitions = Table(title=f"Raw partitions ({summary.records} records in {summary.batches} batches)")
     # Names are what a reader looks for: they keep their whole width, the counts' headers wrap.
@@ -328,28 +353,33 @@ def lake_provision(
 @lake_app.command("prune")
 def lake_prune(
     ctx: typer.Context,
-    keep_days: Annotated[int, typer.Option("--keep-days", min=0, help="Keep raw data collected in the last N days.")] = DEFAULT_KEEP_DAYS,
+    keep_days: Annotated[int, typer.Option("--keep-days", min=0, help="Keep raw data collected in the last N days (and curated and quarantine runs as long).")] = DEFAULT_KEEP_DAYS,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted.")] = False,
     today: Annotated[Optional[str], typer.Option("--today", help="Pretend today is YYYY-MM-DD (UTC).")] = None,
     lake: Annotated[Optional[str], typer.Option("--lake", help="As for `labctl lake`.")] = None,
-    hdfs_user: Annotated[Optional[str], typer.Option("--hdfs-user", help="As for `labctl lake`.")] = None,
+    hdfs_user: Annotated[Optional[str], typer.Option("--hdfs-user", help="HDFS user for every zone (default: each zone's owner, collector for raw, etl for the runs).")] = None,
     lake_root: Annotated[Optional[str], typer.Option("--lake-root", help="As for `labctl lake`.")] = None,
 ) -> None:
-    """Delete raw partitions collected more than --keep-days days ago (retention)."""
+    """Delete what is past its retention: raw partitions collected more than --keep-days days
+    ago, work runs older than a day, curated and quarantine runs older than --keep-days days
+    (the newest run of each zone is kept)."""
     # The lake may be named before `prune` (the group's options) or after it.
-    group_lake, group_user, group_root = ctx.obj
+    group_lake, _, group_root = ctx.obj
     lake = lake or group_lake
-    fs, layout = _lake(lake, hdfs_user or group_user, lake_root or group_root)
     try:
         day = date.fromisoformat(today) if today else datetime.now(timezone.utc).date()
     except ValueError:
         raise typer.BadParameter(f"--today {today!r}: expected YYYY-MM-DD") from None
-    with lake_failures(lake):
-        result = apply_retention(fs, layout, keep_days=keep_days, today=day, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
-    for path in result.expired if dry_run else result.deleted:
-        out.print(f"{verb} {path}")
-    for path in result.unreadable:
-        err.print(f"[yellow]warning:[/] not a valid day, kept: {path}")
-    out.print(f"{len(result.expired)} partition(s) older than {keep_days} days; {verb} {len(result.expired if dry_run else result.deleted)}")
-
+    expired = removed = 0
+    # On HDFS each zone's owner may delete in it: the collector the raw zone, etl the runs.
+    for user, zones in ((COLLECTOR_USER, ("raw",)), (ETL_USER, RUN_ZONES)):
+        fs, layout = _lake(lake, hdfs_user or user, lake_root or group_root)
+        with lake_failures(lake):
+            result = apply_retention(fs, layout, keep_days=keep_days, today=day, dry_run=dry_run, zones=zones)
+        for path in result.expired if dry_run else result.deleted:
+            out.print(f"{verb} {path}")
+        for path in result.unreadable:
+            err.print(f"[yellow]warning:[/] no date in its name, kept: {path}")
+        expired, removed = expired + len(result.expired), removed + len(result.expired if dry_run else result.deleted)
+    out.print(f"{expired} partition(s) or run(s) past retention ({keep_days} days; work runs {WORK_KEEP_DAYS}); {verb} {removed}")

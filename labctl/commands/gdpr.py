@@ -23,7 +23,7 @@ from labctl.core.ui import err, out
 from labctl.governance import inventory, roles
 from labctl.governance.erasure import ErasureReport, forget, purge_statuses, read_audit_log
 from labctl.governance.pseudonym import Pseudonymiser
-from labctl.lake.fs import FileSystem, open_filesystem
+from labctl.lake.fs import FileSystem, LocalFileSystem, open_filesystem
 from labctl.lake.layout import LakeLayout
 from labctl.lake.permissions import ADMIN_USER
 
@@ -61,6 +61,10 @@ def generated_sections(document: str) -> list[str]:
     return [match.group("name") for match in _SECTION.finditer(document)]
 
 
+# How long `forget` waits for a running DAG run before refusing (the host checks, through
+# Airflow's API: labctl/cli.py and labctl.core.runs.pipeline_quiet).
+FORGET_WAIT_SECONDS = 900.0
+
 # Erasure rewrites every zone, so it runs as the HDFS superuser (a lab administrator's job).
 AdminUserOption = Annotated[str, typer.Option("--hdfs-user", envvar="LABCTL_HDFS_ADMIN_USER",
                                               help="HDFS user: erasure rewrites every zone, so the superuser.")]
@@ -96,8 +100,9 @@ def load_pseudonymiser(key_file: Path | None) -> Pseudonymiser:
     return load(key_file)
 
 
-def lab_hbase_forget() -> Callable[[str], int]:
-    """Deletes an account's rows from every HBase table of the lab (through Thrift)."""
+def lab_hbase_forget() -> Callable[[str, str], int]:
+    """Deletes an account's rows from every HBase table of the lab (through Thrift), and the
+    URL rows naming it (`naming`: the pattern of its handle and profile URLs)."""
     try:
         from labctl.hbase import forget_account
         from labctl.hbase.connection import connect
@@ -105,10 +110,10 @@ def lab_hbase_forget() -> Callable[[str], int]:
         raise LabError(f"HBase erasure is not available ({exc})",
                        hint="--no-hbase erases the lake only; run again with HBase later") from None
 
-    def erase(pseudonym: str) -> int:
+    def erase(pseudonym: str, naming: str) -> int:
         connection = connect()
         try:
-            deleted = forget_account(connection, pseudonym)  # rows deleted per table
+            deleted = forget_account(connection, pseudonym, naming=naming)  # rows deleted per table
         finally:
             connection.close()
         return sum(deleted.values()) if isinstance(deleted, Mapping) else int(deleted)
@@ -125,6 +130,8 @@ def _print_report(report: ErasureReport) -> None:
         out.print(f"  {name.replace('_', ' ')}: {count}", highlight=False)
     for run in report.derived_runs_deleted:
         out.print(f"  derived run {'to delete' if report.dry_run else 'deleted'}: {run}", highlight=False)
+    if report.uploads_deleted:
+        out.print(f"  uploaded files {'to delete' if report.dry_run else 'deleted'}: {report.uploads_deleted}", highlight=False)
     if report.kind == "forget":
         rows = f" ({report.hbase_rows} rows)" if report.hbase_rows is not None else ""
         out.print(f"  HBase: {report.hbase}{rows}", highlight=False)
@@ -160,13 +167,19 @@ def forget_command(
         "--keep-derived", help="Do not delete curated/quarantine runs naming the account (they are reported).")] = False,
     dry_run: DryRunOption = False,
     key_file: KeyFileOption = None,
+    uploads: Annotated[Optional[Path], typer.Option(
+        "--uploads", help="The folder of files waiting for a pipeline run (default: the edge node's, LAB_UPLOAD_DIR).")] = None,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait for a running pipeline run to end (new runs are paused meanwhile); "
+                              "0 refuses at once. Checked on the host, through Airflow's API.")] = FORGET_WAIT_SECONDS,
     lake: LakeOption = DEFAULT_LAKE,
     hdfs_user: AdminUserOption = ADMIN_USER,
     lake_root: LakeRootOption = "/lake",
     as_json: JsonOption = False,
 ) -> None:
     """Erase an account: its records and boosts of them leave the raw zone, mentions of it are
-    redacted, derived runs naming it are deleted, its HBase rows too; the audit log gets its pseudonym."""
+    redacted, derived runs and uploads naming it are deleted, its HBase rows too (URL rows
+    naming it included); the audit log gets its pseudonym. Never while a pipeline run goes on."""
     with _lake(lake, hdfs_user, lake_root) as (fs, layout):
         report = forget(
             fs, layout, handle,
@@ -176,8 +189,17 @@ def forget_command(
             reason=reason,
             delete_derived=not keep_derived,
             dry_run=dry_run,
+            uploads=_uploads(uploads),
         )
     _finish(report, as_json)
+
+
+def _uploads(folder: Path | None) -> FileSystem | None:
+    """The edge node's upload folder, when this machine has it (forget runs on the edge node)."""
+    from labctl.core.manifest import upload_dir
+
+    folder = folder or Path(upload_dir())
+    return LocalFileSystem(folder) if folder.is_dir() else None
 
 
 @app.command("purge")
@@ -188,6 +210,8 @@ def purge_command(
     reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "deleted at the source",
     actor: ActorOption = None,
     dry_run: DryRunOption = False,
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, help="Seconds to wait for a running pipeline run to end; 0 refuses at once.")] = FORGET_WAIT_SECONDS,
     lake: LakeOption = DEFAULT_LAKE,
     hdfs_user: AdminUserOption = ADMIN_USER,
     lake_root: LakeRootOption = "/lake",

@@ -38,7 +38,7 @@ def seed(
     if files and live:
         raise LabError("--file and --live are two different sources: choose one")
     if as_instance and not files:
-        raise LabError("--as-instance names the partition of --file data", hint="collections take the instance's own domain")
+        raise LabError("--as-instance names the partition of --file data", hint="a collection's partition is the instance it was told to collect from")
     if files:
         uploaded = [edge.copy_to_edge(path) for path in _existing(files)]
         try:
@@ -95,26 +95,17 @@ def deploy() -> None:
             raise LabError("creating the lake's zones failed", details=output)
     api = AirflowAPI(manifest)
     with ui.step("HBase tables (per-person TTL from raw_retention_days)"):
-        _ensure_hbase_schema(manifest, _retention_setting(api))
+        _ensure_hbase_schema(manifest, rn.retention_setting(api))
     with ui.step(f"Airflow DAG {rn.DAG_ID}"):
         rn.wait_for_dag(api)
 
 
-def _retention_setting(api: AirflowAPI) -> str | None:
-    """The Airflow Variable the DAG's retention task reads (None when unset: the default)."""
-    from labctl.lake.retention import RETENTION_VARIABLE
-
-    variables = api.get("/variables", limit=1000).get("variables", [])
-    return next((v.get("value") for v in variables if v.get("key") == RETENTION_VARIABLE), None)
-
-
 def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
-    import happybase
-
     from labctl import hbase
+    from labctl.hbase.connection import connect
     from labctl.lake.retention import keep_days_setting
 
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=60000)
+    connection = connect(manifest, timeout_ms=60000)
     try:
         hbase.ensure_schema(connection, keep_days=keep_days_setting(retention))
     finally:
@@ -284,10 +275,8 @@ def _print_summary(manifest: Manifest, summary: dict) -> None:
 
 def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """The alerts the pipeline sent (failed tasks), as received by the lab's alert sink."""
-    import requests
-
     manifest = Manifest()
-    received = requests.get(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts", timeout=10).json()
+    received = _received_alerts(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts")
     if as_json:
         out.print_json(data=received)
         return
@@ -297,6 +286,26 @@ def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     for alert in received:
         table.add_row(alert.get("received_at", ""), alert.get("dag_id", ""), alert.get("run_id", ""), alert.get("task_id", "") + (f" [{alert['map_index']}]" if alert.get("map_index") else ""), str(alert.get("try_number", "")), (alert.get("error") or "")[:200])
     out.print(table if received else "No alert received.")
+
+
+def _received_alerts(url: str, timeout: float = 10) -> list[dict]:
+    import requests
+
+    from labctl.core.errors import ServiceUnreachable
+
+    hint = "is the lab up? `labctl status` shows alert-sink; `labctl logs alert-sink` says why it is not"
+    try:
+        response = requests.get(url, timeout=timeout)
+        response.raise_for_status()
+        received = response.json()
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise ServiceUnreachable("the alert sink", url, error, timeout, hint=hint) from None
+    except (requests.HTTPError, ValueError) as error:
+        raise LabError(f"the alert sink at {url} answered something else than its list of alerts ({error.__class__.__name__})",
+                       hint=hint) from None
+    if not isinstance(received, list):
+        raise LabError(f"the alert sink at {url} answered {type(received).__name__}, not a list of alerts", hint=hint)
+    return received
 
 
 def smoke(

@@ -68,24 +68,35 @@ def _pseudonymiser():
         return None
 
 
+def check_question(name: str, target: str | None, by: str, region: str | None = None) -> None:
+    """The command line's words make a question, checked before HBase is reached: a typo
+    should not wait for a connection, nor be hidden behind a connection error."""
+    known = (*queries.QUERY_NAMES, "user", *queries.LOOKUPS)
+    if name not in known:
+        raise queries.QueryError(f"unknown query {name!r}: {NAMES_HELP}")
+    if name == "user" and not target:
+        raise queries.QueryError("`query user` needs a HANDLE (or its u_... pseudonym)")
+    if name in queries.LOOKUPS and not target:
+        raise queries.QueryError(f"`query {name}` needs the {name} to look up")
+    if name in queries.QUERY_NAMES and target is not None:
+        raise queries.QueryError(f"`query {name}` takes no argument (got {target!r})")
+    if by != "interactions" and name != "engagement":
+        raise queries.QueryError("--by applies to the engagement query only")
+    if by not in queries.ENGAGEMENT_ORDERS:
+        raise queries.QueryError(f"engagement is ordered by {' or '.join(queries.ENGAGEMENT_ORDERS)}, not {by!r}")
+    if region is not None and name != "languages":
+        raise queries.QueryError("--region applies to the languages query only")
+
+
 def answer(
     connection, name: str, target: str | None, *, limit: int | None, by: str, run: str | None, namespace: str, region: str | None = None
 ) -> dict[str, Any]:
     """The query behind the command line's words."""
+    check_question(name, target, by, region)
     if name == "user":
-        if not target:
-            raise queries.QueryError("`query user` needs a HANDLE (or its u_... pseudonym)")
         return queries.account(connection, target, pseudonymiser=_pseudonymiser(), run=run, namespace=namespace)
     if name in queries.LOOKUPS:
-        if not target:
-            raise queries.QueryError(f"`query {name}` needs the {name} to look up")
         return queries.lookup(connection, name, target, run=run, namespace=namespace)
-    if target is not None:
-        raise queries.QueryError(f"`query {name}` takes no argument (got {target!r})")
-    if by != "interactions" and name != "engagement":
-        raise queries.QueryError("--by applies to the engagement query only")
-    if region is not None and name != "languages":
-        raise queries.QueryError("--region applies to the languages query only")
     return queries.query(connection, name, limit, by=by, region=region, run=run, namespace=namespace)
 
 
@@ -173,6 +184,10 @@ def query_command(
     namespace: NamespaceOption = NAMESPACE,
 ) -> None:
     """Answer an analysis question from HBase (the latest published run)."""
+    try:
+        check_question(name, target, by, region)
+    except queries.QueryError as error:
+        raise _fail(str(error)) from None
     with hbase() as connection:
         run = queries.resolve_run(queries.Reader(connection, namespace), run)
         result = answer(connection, name, target, limit=limit or None, by=by, run=run, namespace=namespace, region=region)

@@ -36,6 +36,14 @@ def up(
 ) -> None:
     """Build what is missing, start the lab, wait until every service really works, print the URLs."""
     manifest = Manifest()
+    exposed = lab.exposure(manifest)
+    if exposed:
+        err.print(f"[yellow]warning:[/] LAB_BIND_ADDRESS={escape(manifest.bind_address)}: the lab's ports are published beyond this "
+                  "machine, and below Airflow nothing asks who is calling:", highlight=False)
+        for line in exposed:
+            err.print(f"  - {escape(line)}", highlight=False)
+        err.print("  Keep LAB_BIND_ADDRESS=127.0.0.1 (the default) unless a firewall lets only trusted machines in "
+                  "(docs/stack.md#exposing-the-lab).", highlight=False)
     lab.up(manifest, workers=workers, timeout=timeout, build_missing=not no_build, with_services=tuple(with_services or ()), profile=profile)
     _print_urls(manifest)
 
@@ -215,7 +223,7 @@ def _print_urls(manifest: Manifest, show_passwords: bool = False) -> None:
     table.add_column("what")
     table.add_column("where")
     for row in lab.urls(manifest, show_passwords):
-        table.add_row(row["name"], row["url"])
+        table.add_row(row["name"], lab.where_text(row))
     out.print(table)
 
 

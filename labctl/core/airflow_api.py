@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import requests
 
-from labctl.core.errors import LabError
+from labctl.core.errors import LabError, ServiceUnreachable
 from labctl.core.manifest import Manifest
 from labctl.core.secrets import airflow_login
+
+
+HINT = "is the lab up? `labctl status` shows airflow-apiserver; `labctl logs airflow-apiserver` says why it is not"
 
 
 class AirflowAPI:
@@ -17,14 +20,20 @@ class AirflowAPI:
         self._session = requests.Session()
         self._token: str | None = None
 
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        try:
+            return self._session.request(method, url, timeout=self.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise ServiceUnreachable("Airflow's API", self.base, error, self.timeout, hint=HINT) from None
+
     def health(self) -> dict:
-        response = self._session.get(f"{self.base}/api/v2/monitor/health", timeout=self.timeout)
+        response = self._send("GET", f"{self.base}/api/v2/monitor/health")
         response.raise_for_status()
         return response.json()
 
     def _authenticate(self) -> None:
         username, password = airflow_login(self.manifest)
-        response = self._session.post(f"{self.base}/auth/token", json={"username": username, "password": password}, timeout=self.timeout)
+        response = self._send("POST", f"{self.base}/auth/token", json={"username": username, "password": password})
         if response.status_code >= 400:
             raise LabError(f"Airflow refused the lab's admin login (HTTP {response.status_code})", hint="`labctl down --volumes` resets a lab whose secrets were lost")
         self._token = response.json()["access_token"]
@@ -33,7 +42,7 @@ class AirflowAPI:
     def request(self, method: str, path: str, **kwargs) -> dict:
         if self._token is None:
             self._authenticate()
-        response = self._session.request(method, f"{self.base}/api/v2{path}", timeout=self.timeout, **kwargs)
+        response = self._send(method, f"{self.base}/api/v2{path}", **kwargs)
         if response.status_code >= 400:
             raise LabError(f"Airflow API {method} {path} answered {response.status_code}", details=response.text[:2000])
         return response.json() if response.content else {}

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 from labctl.core import engine as eng
+from labctl.core.manifest import upload_dir
 
 EDGE_SERVICE = "airflow-scheduler"
 EDGE_USER = "airflow"
@@ -32,9 +33,12 @@ def run_labctl(args: list[str], *, environment: dict[str, str] | None = None, ch
 
 
 def copy_to_edge(path: Path) -> str:
-    """Copy a host file to the edge node; returns its path there."""
-    target = f"/tmp/labctl-upload/{secrets.token_hex(4)}-{path.name}"
-    eng.put_file(EDGE_SERVICE, target, path.read_bytes(), mode=0o644, owner=EDGE_UID)
+    """Copy a host file into the upload folder of the edge node; returns its path there.
+    Readable by the edge's service user only: it holds statuses (personal data)."""
+    folder = upload_dir()
+    eng.exec_in(EDGE_SERVICE, ["install", "-d", "-m", "0700", "-o", str(EDGE_UID), folder], check=True)
+    target = f"{folder}/{secrets.token_hex(4)}-{path.name}"
+    eng.put_file(EDGE_SERVICE, target, path.read_bytes(), mode=0o600, owner=EDGE_UID)
     return target
 
 

@@ -12,6 +12,18 @@ class LabError(Exception):
         self.hint = hint
         self.details = details
 
+    def __reduce__(self):
+        # An exception pickles as type(*args): the hint and details would be lost on the way
+        # back from a worker process (labctl jobs run-local's tasks).
+        return _restore, (type(self), self.args, self.__dict__.copy())
+
+
+def _restore(cls: type[LabError], args: tuple, state: dict) -> LabError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class CommandError(LabError):
     """A subprocess failed; keeps its argv and output so it can be pasted and re-run."""
@@ -27,3 +39,12 @@ class CommandError(LabError):
             hint=hint,
             details=output[-4000:] if output else None,
         )
+
+
+class ServiceUnreachable(LabError):
+    """A lab service did not answer over HTTP: not started, not published, or too slow."""
+
+    def __init__(self, service: str, url: str, error: Exception, timeout: float, *, hint: str):
+        timed_out = "Timeout" in type(error).__name__  # requests' Timeout, ConnectTimeout, ReadTimeout
+        what = f"no answer within {timeout:g} s" if timed_out else "cannot connect"
+        super().__init__(f"{service} at {url}: {what}", hint=hint)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from labctl.core.airflow_api import AirflowAPI
+from labctl.core.errors import ServiceUnreachable
 from labctl.core.manifest import Manifest
 
 
@@ -128,7 +129,7 @@ def airflow(manifest: Manifest, workers: int) -> str:
     api = AirflowAPI(manifest, timeout=5)
     try:
         health = api.health()
-    except requests.RequestException as exc:
+    except (requests.RequestException, ServiceUnreachable) as exc:
         raise NotReady(f"api server: {exc.__class__.__name__}") from exc
     unhealthy = [name for name in ("metadatabase", "scheduler", "dag_processor", "triggerer") if (health.get(name) or {}).get("status") != "healthy"]
     if unhealthy:

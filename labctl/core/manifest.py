@@ -79,6 +79,19 @@ PROFILE_FILE = "profile"
 _PROFILE_LINE = re.compile(r"PROFILE_([A-Z0-9]+)_([A-Z0-9_]+)")
 
 
+def upload_dir() -> str:
+    """The one folder of the edge node where files for `labctl seed/run --file` land, and the
+    only one the DAG ingests from (LAB_UPLOAD_DIR in stack/lab.env; compose passes it to the
+    Airflow containers, which have no stack/)."""
+    folder = os.environ.get("LAB_UPLOAD_DIR") or Manifest().values.get("LAB_UPLOAD_DIR")
+    if not folder:
+        from labctl.core.errors import LabError
+
+        raise LabError("LAB_UPLOAD_DIR is not set here (an Airflow container started before it existed?)",
+                       hint="`labctl up` recreates the containers with the lab's current settings")
+    return folder
+
+
 class Manifest:
     """stack/lab.env with environment overrides."""
 

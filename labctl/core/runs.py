@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+from labctl.core import ui
 from labctl.core.airflow_api import AirflowAPI
-from labctl.core.errors import LabError
+from labctl.core.errors import LabError, ServiceUnreachable
 
 DAG_ID = "mastodon_pipeline"
 TERMINAL = {"success", "failed"}
@@ -26,6 +29,8 @@ def wait_for_dag(api: AirflowAPI, timeout: float = 180) -> dict:
             raise LabError(f"the DAG does not import: {errors[0].get('filename')}", details=errors[0].get("stack_trace"), hint="fix dags/ or labctl/pipeline, then `labctl deploy`")
         try:
             return api.get(f"/dags/{DAG_ID}")
+        except ServiceUnreachable:
+            raise  # waiting will not mend a server that does not answer
         except LabError:
             if time.monotonic() > deadline:
                 raise LabError(f"Airflow has not parsed {DAG_ID} after {timeout:.0f} s", hint="see `labctl logs airflow-dag-processor`") from None
@@ -50,6 +55,48 @@ def quiesce(api: AirflowAPI) -> list[str]:
             api.request("PATCH", f"/dags/{DAG_ID}/dagRuns/{run['dag_run_id']}", json={"state": "failed"})
             stopped.append(run["dag_run_id"])
     return stopped
+
+
+def running_runs(api: AirflowAPI) -> list[str]:
+    """The DAG's runs that are running now (queued ones have read nothing yet)."""
+    listed = api.get(f"/dags/{DAG_ID}/dagRuns", limit=20, order_by="-run_after").get("dag_runs", [])
+    return [run["dag_run_id"] for run in listed if run.get("state") == "running"]
+
+
+@contextmanager
+def pipeline_quiet(api: AirflowAPI, *, wait: float, what: str, poll: float = 5.0,
+                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:
+    """While `what` happens, no run of the DAG: it is paused (no new run starts), a running
+    run is waited for up to `wait` seconds, or `what` is refused; the DAG's pause state is
+    given back afterwards. A run that read the raw zone before an erasure would write the
+    erased account back into the work, curated and quarantine zones and HBase."""
+    was_paused = bool(api.get(f"/dags/{DAG_ID}").get("is_paused", True))
+    if not was_paused:
+        pause(api)
+    try:
+        deadline = clock() + wait
+        while running := running_runs(api):
+            if clock() >= deadline:
+                raise LabError(
+                    f"{what} refused: run {running[0]} of {DAG_ID} is running; it read the raw zone before and "
+                    "would write what is erased back",
+                    hint=f"wait for it to end (`labctl status`), or let the command wait for it: --wait SECONDS "
+                         f"(it waited {wait:g} s)",
+                )
+            ui.info(f"waiting for run {running[0]} of {DAG_ID} to end before {what} (new runs are paused)")
+            sleep(poll)
+        yield
+    finally:
+        if not was_paused:
+            unpause(api)
+
+
+def retention_setting(api: AirflowAPI) -> str | None:
+    """The Airflow Variable the DAG's retention task reads (None when unset: the default)."""
+    from labctl.lake.retention import RETENTION_VARIABLE
+
+    variables = api.get("/variables", limit=1000).get("variables", [])
+    return next((v.get("value") for v in variables if v.get("key") == RETENTION_VARIABLE), None)
 
 
 def wait_idle(api: AirflowAPI, timeout: float = 900) -> None:

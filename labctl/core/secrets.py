@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from labctl.core.manifest import Manifest
@@ -18,10 +19,32 @@ from labctl.core.manifest import Manifest
 AIRFLOW_ADMIN = "admin"
 
 
+def _staged(path: Path, content: str) -> Path:
+    """`content` in a new 0600 file next to `path`, flushed to disk: renaming it into place
+    is then the only step, so a crash leaves either the old file or the new one, whole."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:  # mkstemp creates it 0600
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(name)
+        raise
+    return Path(name)
+
+
 def _write_private(path: Path, content: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(content)
+    """Create `path` with `content`, never over an existing file (a secret is never rotated)."""
+    staged = _staged(path, content)
+    try:
+        os.link(staged, path)  # atomic, and fails if the file appeared meanwhile
+    finally:
+        os.unlink(staged)
+
+
+def _replace_private(path: Path, content: str) -> None:
+    os.replace(_staged(path, content), path)
 
 
 def secrets_dir(manifest: Manifest) -> Path:
@@ -69,9 +92,7 @@ def _ensure_airflow_passwords(path: Path, logins: list[str]) -> None:
     if not missing:
         return
     current.update({login: secrets.token_urlsafe(12) for login in missing})
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(json.dumps(current))
+    _replace_private(path, json.dumps(current))
 
 
 def airflow_passwords(manifest: Manifest) -> dict[str, str]:

@@ -9,8 +9,11 @@
 - a line that is not a JSON object (kept byte for byte at ingestion) is removed when it
   names the handle or a profile URL of the account;
 - derived runs (work, curated, quarantine) that still name it, by handle, profile URL or
-  pseudonym, are deleted: the pipeline recomputes them from the raw zone, which is now clean;
-- its rows in HBase go through the `hbase_forget` callable (given the pseudonym).
+  pseudonym, are deleted: the pipeline recomputes them from the raw zone, which is now clean.
+  Malformed lines are searched decoded (the quarantine and the jobs' output keep them base64);
+- files waiting in the edge node's upload folder that name it are deleted;
+- its rows in HBase go through the `hbase_forget` callable (given the pseudonym, and the
+  pattern of its handle and profile URLs for the URL rows that name it).
 
 Every rewritten batch is replaced by a crash-safe protocol: the new data file and manifest
 are staged under `_tmp/`, a journal in the state area lists the replacements, then each
@@ -18,7 +21,7 @@ file is deleted and its staged copy renamed into place (WebHDFS cannot rename ov
 An interrupted operation is rolled forward by the next `forget`/`purge` (`recover`).
 
 The audit log holds one record per operation under `_state/audit/erasures/`, with the
-account's pseudonym, never its handle (a handle in the reason text is masked too). The
+account's pseudonym, never its handle (a handle in the reason, a problem or a path is masked too). The
 account's pseudonym is also added to `_state/erased/`, the list that ingestion can consult
 (`ErasedAccounts`) so that a later collection does not bring the account back.
 """
@@ -35,6 +38,7 @@ import json
 import posixpath
 import re
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -147,6 +151,9 @@ class Needles:
         bare = r"(?<![\w.-])" + core + r"(?![\w-]|\.\w)"
         url = r"https?://[^\s\"'<>]*?" + bare + r"[^\s\"'<>]*"
         self.texts = tuple(alternatives)
+        # The handle and profile URLs as one regular expression that Java reads as Python does
+        # (re.escape escapes punctuation only): HBase filters row keys with it.
+        self.pattern = bare
         self._text = re.compile(f"{url}|{bare}", re.IGNORECASE)
         self._bytes = re.compile(f"{url}|{bare}".encode(), re.IGNORECASE)
 
@@ -383,6 +390,7 @@ class ErasureReport:
     batches_rewritten: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     derived_runs_deleted: list[str] = field(default_factory=list)
+    uploads_deleted: int = 0  # files on the edge node waiting for a pipeline run
     hbase: str = "not applicable"  # "rows deleted", "skipped", "failed: ...", "not applicable"
     hbase_rows: int | None = None
     residue: list[str] = field(default_factory=list)  # files still naming the subject afterwards
@@ -397,7 +405,7 @@ class ErasureReport:
 
     def audit_record(self) -> dict[str, Any]:
         keys = ("id", "kind", "at", "actor", "reason", "subject", "batches_scanned", "batches_rewritten",
-                "counts", "derived_runs_deleted", "hbase", "hbase_rows", "residue", "problems")
+                "counts", "derived_runs_deleted", "uploads_deleted", "hbase", "hbase_rows", "residue", "problems")
         record = asdict(self)
         return {key: record[key] for key in keys}
 
@@ -442,22 +450,36 @@ def _apply(fs: FileSystem, layout: LakeLayout, report: ErasureReport, rewrites: 
 # --- Residue: does anything still name the subject? -------------------------------------
 
 def _file_texts(data: bytes) -> Iterator[bytes]:
-    """A file's bytes as a reader would see them: decompressed, and quarantined lines decoded."""
+    """A file's bytes as a reader would see them: decompressed, and the malformed lines that
+    derived files keep base64-encoded decoded (the quarantine's `line_base64`, the jobs'
+    `malformed<TAB>reason<TAB>"base64"` rows in the work zone)."""
     if data[:2] == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             pass
     yield data
-    if b"line_base64" in data:  # the quarantine keeps malformed lines base64-encoded
-        for line in data.split(b"\n"):
-            record = parse_object(line)
-            encoded = record.get("line_base64") if record else None
-            if isinstance(encoded, str):
-                try:
-                    yield base64.b64decode(encoded, validate=True)
-                except (binascii.Error, ValueError):
-                    continue
+    if b"line_base64" not in data and b"malformed\t" not in data:
+        return
+    for line in data.split(b"\n"):
+        encoded = _embedded_base64(line)
+        if encoded is not None:
+            try:
+                yield base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+
+
+def _embedded_base64(line: bytes) -> str | None:
+    if line.startswith(b"malformed\t"):  # a wire row: key fields, then a JSON value
+        try:
+            value = json.loads(line.rstrip(b"\r").rsplit(b"\t", 1)[1])
+        except (ValueError, IndexError):
+            return None
+        return value if isinstance(value, str) else None
+    record = parse_object(line) if b"line_base64" in line else None
+    encoded = record.get("line_base64") if record else None
+    return encoded if isinstance(encoded, str) else None
 
 
 def files_naming(fs: FileSystem, root: str, needles: Needles, *, skip: Iterable[str] = ()) -> list[str]:
@@ -496,20 +518,29 @@ def _find_references(fs: FileSystem, batches: Iterable[RawBatch], handle: str) -
     return refs
 
 
+# What deletes the account's rows in HBase: given its pseudonym and `Needles.pattern` (its
+# handle and profile URLs, for the URL rows naming it), returns how many rows went.
+HBaseForget = Callable[[str, str], int]
+
+
 def forget(
     fs: FileSystem,
     layout: LakeLayout,
     handle: str,
     *,
-    hbase_forget: Callable[[str], int] | None,
+    hbase_forget: HBaseForget | None,
     pseudonymiser: Pseudonymiser,
     audit_actor: str,
     reason: str,
     delete_derived: bool = True,
     dry_run: bool = False,
     now: datetime | None = None,
+    uploads: FileSystem | None = None,
 ) -> ErasureReport:
-    """Erase an account from the lake (and from HBase through `hbase_forget`, given its pseudonym)."""
+    """Erase an account from the lake (and from HBase through `hbase_forget`).
+
+    `uploads` is the edge node's upload folder (files given to `labctl run --file` that a run
+    has not ingested yet): a file there naming the account is deleted."""
     handle = canonical_handle(handle)
     pseudonym = pseudonymiser.pseudonym(handle)
     recovered = [] if dry_run else recover(fs, layout)
@@ -540,6 +571,8 @@ def forget(
         for path in files_naming(fs, zone, Needles([*needles.texts, pseudonym]))
     })
     report.derived_runs_deleted = derived if delete_derived else []
+    stale_uploads = files_naming(uploads, "/", needles) if uploads is not None else []
+    report.uploads_deleted = len(stale_uploads)
     if dry_run:
         report.hbase = "skipped" if hbase_forget is None else "not run (dry run)"
         return report
@@ -547,15 +580,20 @@ def forget(
 
     def finish() -> None:
         _mark_erased(fs, layout, pseudonym)
+        for path in stale_uploads:
+            uploads.delete(path)
         if hbase_forget is None:
             report.hbase = "skipped"
         else:
             try:
-                report.hbase_rows = int(hbase_forget(pseudonym))
+                report.hbase_rows = int(hbase_forget(pseudonym, needles.pattern))
                 report.hbase = "rows deleted"
             except Exception as exc:  # recorded in the audit; a rerun of forget retries HBase
                 report.hbase = f"failed: {exc.__class__.__name__}: {needles.mask(str(exc))}"[:500]
-        report.residue = _residue(fs, layout, needles)
+        report.residue = _residue(fs, layout, needles) + [
+            f"upload {path}" for path in (files_naming(uploads, "/", needles) if uploads is not None else [])]
+        report.problems = [needles.mask(problem) for problem in report.problems]
+        report.residue = [needles.mask(path) for path in report.residue]
 
     _apply(fs, layout, report, rewrites, report.derived_runs_deleted, finish)
     return report

@@ -3,7 +3,11 @@
 The account's rows are found without knowing their counts: in `accounts`, its salt bucket is
 scanned for keys ending in its pseudonym; in `rank`, the person sections are scanned for keys
 ending in it (the pseudonym is the last field of both keys); `reid` holds it as the key.
-Aggregates that hold no handle (totals, growth, tags...) are left as they are.
+
+URLs are counted in clear (rank section `urls` and the `terms` table, a family without TTL),
+and a link to the account's profile or posts names it: given the account's texts (its handle
+and profile URLs, as `labctl.governance.erasure.Needles` matches them), those rows go too, in
+every run. Aggregates that cannot name anyone (totals, growth, languages...) stay.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym
 from labctl.hbase import keys
 from labctl.hbase.loader import DEFAULT_BATCH_SIZE, delete_keys
 from labctl.hbase.queries import to_pseudonym
-from labctl.hbase.schema import ACCOUNTS, NAMESPACE, PERSON_SECTIONS, RANK, REID
+from labctl.hbase.schema import ACCOUNTS, NAMESPACE, PERSON_SECTIONS, RANK, REID, TERMS
+
+URL_SECTION = "urls"  # the one term section whose names can name an account (a link to its profile)
 
 
 def _ending_with(pseudonym: str) -> str:
@@ -22,16 +28,25 @@ def _ending_with(pseudonym: str) -> str:
     return f"RowFilter(=, 'regexstring:{pseudonym}$') AND KeyOnlyFilter() AND FirstKeyOnlyFilter()"
 
 
+def _naming(pattern: str, prefix: str = "") -> str:
+    """A server-side filter on row keys holding `pattern` (a regular expression that Java
+    and Python read alike), keys only."""
+    return f"RowFilter(=, 'regexstring:{prefix}(?i:{pattern.replace(chr(39), chr(39) * 2)})') AND KeyOnlyFilter() AND FirstKeyOnlyFilter()"
+
+
 def forget_account(
     connection,
     handle_or_pseudonym: str,
     *,
     pseudonymiser: Pseudonymiser | None = None,
     namespace: str = NAMESPACE,
+    naming: str | None = None,
 ) -> dict[str, int]:
     """Delete the account's rows in every table and every run; returns the rows deleted per table.
 
     A handle needs the pseudonymiser (by default the lab's key); a pseudonym does not.
+    `naming`, a regular expression matching the account's handle and profile URLs
+    (`Needles.pattern`), also deletes the URL rows that name it (`url_rank`, `url_terms`).
     """
     if pseudonymiser is None and not is_pseudonym(handle_or_pseudonym.strip()):
         from labctl.core.manifest import Manifest
@@ -59,4 +74,13 @@ def forget_account(
     present = bool(reid.row(keys.encode(pseudonym)))
     reid.delete(keys.encode(pseudonym))
     deleted[REID.name] = int(present)
+
+    if naming:
+        found = [key for key, _ in rank.scan(row_prefix=keys.encode(URL_SECTION + keys.SEP), filter=_naming(naming))]
+        deleted["url_rank"] = delete_keys(rank, found, DEFAULT_BATCH_SIZE)
+        terms = connection.table(TERMS.full_name(namespace))
+        # terms keys are <salt>|<run>|<section>|<name>: only the urls section, in every bucket and run.
+        in_urls = rf"^[0-9a-f]{{2}}\|[^|]*\|{URL_SECTION}\|.*"
+        found = [key for key, _ in terms.scan(filter=_naming(naming, prefix=in_urls))]
+        deleted["url_terms"] = delete_keys(terms, found, DEFAULT_BATCH_SIZE)
     return deleted

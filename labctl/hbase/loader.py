@@ -54,7 +54,8 @@ class RunRows:
     accounts: list[Row] = field(default_factory=list)
     terms: list[Row] = field(default_factory=list)
     reid: list[Row] = field(default_factory=list)
-    # (section, entity, reason) of entries that cannot be stored, e.g. a key over HBase's limit.
+    # (section, entity, reason) of entries that cannot be stored, e.g. a key over HBase's limit;
+    # an account is named by its pseudonym.
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
     def by_table(self) -> list[tuple[TableSpec, list[Row]]]:
@@ -113,7 +114,8 @@ def run_rows(run_id: str, metrics: dict[str, Any], pseudonymiser: Pseudonymiser)
     def person(section: str, handle: str) -> str | None:
         pseudonym = pseudonymiser.pseudonym(handle)
         if handles.setdefault(pseudonym, handle) != handle:
-            rows.skipped.append((section, handle, f"pseudonym collides with {handles[pseudonym]!r}"))
+            # Listed by pseudonym: what the loader reports reaches logs and XCom, never a handle.
+            rows.skipped.append((section, pseudonym, "pseudonym collides with another account's"))
             return None
         return pseudonym
 
@@ -158,7 +160,7 @@ def run_rows(run_id: str, metrics: dict[str, Any], pseudonymiser: Pseudonymiser)
         for handle, entry in metrics[section].items():
             pseudonym = person(section, handle)
             if pseudonym is not None:
-                add(section, handle, builder(pseudonym, entry))
+                add(section, pseudonym, builder(pseudonym, entry))
     for section in TERM_SECTIONS:
         for name, count in metrics[section].items():
             add(section, name, term_rows(section, name, count))

@@ -11,6 +11,11 @@ Mirrors what Hadoop Streaming does with each step of jobs/steps.json, in worker 
 - a reduce task merges its runs from every map task and pipes them through the reducer
   into its part file, which the next step reads like any other input.
 
+Input files are read by labctl/collect/records.py, as ingestion reads them: a damaged gzip
+file fails the run with an error naming the file and the byte (`InputFileError`), never a
+run over part of it; a JSON array is streamed, each element a record. A failed task stops
+the others, and every process the run starts dies with it, killed or not.
+
 Sorting whole lines equals Hadoop's sort on the key bytes here, because the wire format
 guarantees the tab ending a key is the smallest byte of a row (see jobs/wire.py).
 Counters reported on the scripts' stderr are summed, as YARN does.
@@ -18,12 +23,12 @@ Counters reported on the scripts' stderr are summed, as YARN does.
 
 from __future__ import annotations
 
-import gzip
 import heapq
-import json
+import ctypes
 import math
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -31,18 +36,18 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import IO
 
+from labctl.collect import records
 from labctl.jobs.definition import JOBS_DIR, Job, Step, load_job, load_script
 
 MAX_SPLIT_BYTES = 64 * 1024 * 1024  # bounds a map task's in-memory sort, like io.sort.mb
 _CHUNK = 1024 * 1024
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class JobFailed(RuntimeError):
@@ -87,48 +92,22 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as probe:
-        return probe.read(2) == _GZIP_MAGIC
-
-
 def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")
-
-
-def _json_array_lines(path: Path) -> list[bytes] | None:
-    """The elements of a file holding one JSON array, one line each; None for JSON lines."""
-    with _open(path) as source:
-        head = source.read(_CHUNK).lstrip()
-        if not head.startswith(b"["):
-            return None
-        data = head + source.read()
-    try:
-        elements = json.loads(data)
-    except (ValueError, RecursionError):  # a JSON-lines file whose first record is an array, or garbage
-        return None
-    if not isinstance(elements, list):
-        return None
-    return [_element_line(element) for element in elements]
-
-
-def _element_line(element: object) -> bytes:
-    line = json.dumps(element, ensure_ascii=False, separators=(",", ":"))
-    try:
-        return line.encode("utf-8") + b"\n"
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): keep it escaped, the line stays valid
-        return json.dumps(element, separators=(",", ":")).encode("ascii") + b"\n"
+    return records.open_binary(path)  # a damaged gzip file raises InputFileError, never a short read
 
 
 def plan_splits(files: Sequence[Path], workdir: Path, split_bytes: int) -> list[Split]:
-    """Splits of the raw inputs; JSON array files are first written out as lines in `workdir`."""
+    """Splits of the raw inputs; JSON array files are first written out as lines in `workdir`
+    (streamed, one record a line, as ingestion writes them to the raw zone)."""
     splits: list[Split] = []
     for number, path in enumerate(files):
-        elements = _json_array_lines(path)
-        if elements is not None:
-            path = workdir / f"array-{number:05d}.jsonl"
-            path.write_bytes(b"".join(elements))
-        elif _is_gzip(path):
+        if records.file_kind(path) != "lines":
+            lines = workdir / f"array-{number:05d}.jsonl"
+            with lines.open("wb") as out:
+                for record in records.iter_raw_records(path):
+                    out.write(record.line + b"\n")
+            path = lines
+        elif records.is_gzip(path):
             splits.append(Split(path))
             continue
         splits.extend(byte_splits(path, split_bytes))
@@ -188,7 +167,10 @@ class Script:
 
 
 def _run(script: Script, feed: Iterable[bytes], stdout: IO[bytes] | None = None, consume: Callable[[IO[bytes]], None] | None = None) -> Counter:
-    """Run one script with `feed` on its stdin, its stdout to a file or read by `consume`."""
+    """Run one script with `feed` on its stdin, its stdout to a file or read by `consume`.
+
+    If reading the input fails (a damaged gzip file), the script is killed and that error
+    is raised: a script that saw its stdin end early would otherwise look like a success."""
     process = subprocess.Popen(
         script.command,
         cwd=script.cwd,
@@ -196,10 +178,21 @@ def _run(script: Script, feed: Iterable[bytes], stdout: IO[bytes] | None = None,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE if stdout is None else stdout,
         stderr=subprocess.PIPE,
+        preexec_fn=_child_dies_with_parent(),
     )
+    _running.add(process)
+    try:
+        return _supervise(script, process, feed, stdout, consume)
+    finally:
+        _running.discard(process)
+
+
+def _supervise(script: Script, process: subprocess.Popen, feed: Iterable[bytes], stdout: IO[bytes] | None,
+               consume: Callable[[IO[bytes]], None] | None) -> Counter:
     stderr: list[bytes] = []
+    failed: list[BaseException] = []
     helpers = [
-        threading.Thread(target=_write_all, args=(process.stdin, feed), daemon=True),
+        threading.Thread(target=_write_all, args=(process, feed, failed), daemon=True),
         threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True),
     ]
     for thread in helpers:
@@ -209,7 +202,10 @@ def _run(script: Script, feed: Iterable[bytes], stdout: IO[bytes] | None = None,
         process.stdout.close()
     for thread in helpers:
         thread.join()
-    if process.wait() != 0:
+    returncode = process.wait()
+    if failed:
+        raise failed[0]
+    if returncode != 0:
         tail = b"".join(stderr)[-2000:].decode("utf-8", "replace")
         raise JobFailed(f"{script.label}: `{shlex.join(script.command)}` exited with {process.returncode}:\n{tail}")
     return _counters(stderr)
@@ -220,17 +216,88 @@ def _discard(stream: IO[bytes]) -> None:
         pass
 
 
-def _write_all(pipe: IO[bytes], feed: Iterable[bytes]) -> None:
+def _write_all(process: subprocess.Popen, feed: Iterable[bytes], failed: list[BaseException]) -> None:
+    pipe = process.stdin
     try:
         for chunk in feed:
             pipe.write(chunk)
     except BrokenPipeError:
         pass  # the script died early; its exit status says why
+    except BaseException as error:  # reading the input failed: the script must not finish as if it had ended
+        failed.append(error)
+        process.kill()
     finally:
         try:
             pipe.close()
         except BrokenPipeError:
             pass
+
+
+# --- Processes die with the command ------------------------------------------------------
+#
+# `labctl jobs run-local` starts worker processes, which start the scripts. Killed (a CI
+# timeout sends SIGKILL), it cannot stop them itself: on Linux each child asks the kernel to
+# kill it when its parent dies (PR_SET_PDEATHSIG), the workers when labctl dies, the scripts
+# when their worker dies. Elsewhere a worker watches its parent and stops its script itself.
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _child_dies_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn (run in the child between fork and exec) asking for SIGKILL when the
+    parent dies; the check after it covers a parent that died before the request."""
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def request() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return request
+
+
+_running: set[subprocess.Popen] = set()
+
+
+def _worker_init(parent: int) -> None:
+    """Runs first in each worker process."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+    if prctl is None:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    for process in list(_running):
+        process.kill()
+    os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """After a failed task: drop the tasks not started and kill the running ones (their
+    scripts die with them), rather than wait for tasks whose result no longer matters."""
+    # Killed workers make the pool "broken": its manager thread then fails what is pending
+    # and ends, so the wait below is short.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _counters(stderr_lines: Iterable[bytes]) -> Counter:
@@ -285,8 +352,8 @@ def _step(
         pool.submit(map_task, script(f"map {m}", step.mapper), combiner, split, step.key_fields, runs[m])
         for m, split in enumerate(splits)
     ]
-    for future in maps:
-        run.counters += future.result()
+    for counters in _results(maps):
+        run.counters += counters
     run.seconds[f"{step.name} map"] = time.perf_counter() - started
     started = time.perf_counter()
     parts = [stepdir / f"part-{r:05d}" for r in range(reducers)]
@@ -294,10 +361,20 @@ def _step(
         pool.submit(reduce_task, script(f"reduce {r}", step.reducer), [task[r] for task in runs], part)
         for r, part in enumerate(parts)
     ]
-    for future in reduces:
-        run.counters += future.result()
+    for counters in _results(reduces):
+        run.counters += counters
     run.seconds[f"{step.name} reduce"] = time.perf_counter() - started
     return parts
+
+
+def _results(futures: list[Future]) -> list[Counter]:
+    """The tasks' results once all succeed; the first failure as soon as it happens, not
+    after tasks submitted before it (which may run much longer) have ended."""
+    done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+    for future in done:
+        if future.exception() is not None:
+            raise future.exception()
+    return [future.result() for future in futures]
 
 
 def run_local(
@@ -326,10 +403,15 @@ def run_local(
     run = LocalRun(output=[])
     started = time.perf_counter()
     # spawn, not fork: forking a process that runs threads is unsafe, and labctl's callers may.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),))
+    try:
         splits = plan_splits(files, workdir, split_bytes)
         for step in job.steps:
             run.output = _step(pool, job, step, splits, workdir / step.name, jobs_dir, workers, run)
             splits = [split for part in run.output for split in byte_splits(part, split_bytes)]
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
     run.seconds["total"] = time.perf_counter() - started
     return run

@@ -101,8 +101,9 @@ def write_batch(
 ) -> Manifest:
     """Write one batch into the raw zone, atomically; returns its manifest."""
     for line in lines:
-        if b"\n" in line:
-            raise ValueError("a JSON line must not contain a newline byte")
+        # Hadoop's LineReader ends a line at LF, CR or CRLF: either byte would cut the record in two.
+        if b"\n" in line or b"\r" in line:
+            raise ValueError("a raw line must not contain a newline or carriage-return byte (labctl.collect.records.line_safe)")
     now = now or datetime.now(timezone.utc)
     batch_id = new_batch_id(now)
     partition = layout.raw_partition(instance, timeline, now)

@@ -10,13 +10,12 @@ from labctl.lake.batches import read_manifest
 from labctl.lake.fs import FileSystem, walk_files
 from labctl.lake.layout import DATA_SUFFIX, MANIFEST_DIR, MANIFEST_SUFFIX, LakeLayout, partition_fields
 from labctl.lake.permissions import zone_access
+from labctl.lake.retention import DEFAULT_KEEP_DAYS, RUN_ZONES, retention_text
 
 OK = "ok"
 ORPHAN_MANIFEST = "orphan-manifest"  # an aborted batch: its data file was never committed
 NO_MANIFEST = "no-manifest"  # a data file nobody accounted for
 BAD_MANIFEST = "unreadable-manifest"
-# Zones holding one directory per pipeline run: `labctl lake` lists their runs.
-RUN_ZONES = ("work", "curated", "quarantine")
 
 
 @dataclass
@@ -59,6 +58,7 @@ class ZoneEntry:
     mode: str
     readers: str
     children: list[str] = field(default_factory=list)
+    retention: str = "-"
 
 
 @dataclass
@@ -95,7 +95,8 @@ class LakeSummary:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
-def describe_lake(fs: FileSystem, layout: LakeLayout = LakeLayout()) -> LakeSummary:
+def describe_lake(fs: FileSystem, layout: LakeLayout = LakeLayout(), *, keep_days: int = DEFAULT_KEEP_DAYS) -> LakeSummary:
+    """The lake as it is; `keep_days` is the raw retention the zones' rules are shown for."""
     zones = [
         ZoneEntry(
             name=access.zone,
@@ -107,6 +108,7 @@ def describe_lake(fs: FileSystem, layout: LakeLayout = LakeLayout()) -> LakeSumm
             readers=access.readers,
             children=[e.name for e in fs.list_dir(access.path) if e.is_dir]
             if access.zone in RUN_ZONES else [],
+            retention=retention_text(access.zone, keep_days),
         )
         for access in zone_access(layout)
         if access.zone != "root"

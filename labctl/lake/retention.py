@@ -1,14 +1,24 @@
-"""Retention of the raw zone: whole collection days older than N days are deleted.
+"""Retention of every zone: nothing the lake holds is kept forever.
 
-Deciding is a pure function of partition names and today's date, so the DAG task, the CLI
-and the tests share it; only `apply_retention` touches the filesystem.
+- raw: whole collection days older than N days (`raw_retention_days`) are deleted;
+- curated and quarantine: runs older than N days, the same setting (the curated metrics are
+  what analysts compare over time; the quarantine holds raw lines, as the raw zone does);
+- work: runs older than WORK_KEEP_DAYS: the jobs' output names accounts in clear, and only
+  the run that wrote it reads it.
+In the three run zones the newest run is always kept (the published one, or the one a
+cleared task reads again). A run's age is the time in its id (`run-YYYYMMDDTHHMMSSZ`, from
+its data interval); a run whose id has none is never deleted: deleting needs certainty.
+
+Deciding is a pure function of names and today's date, so the DAG task, the CLI and the
+tests share it; only `apply_retention` touches the filesystem.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout, partition_fields
@@ -19,6 +29,28 @@ from labctl.lake.layout import LakeLayout, partition_fields
 RETENTION_VARIABLE = "raw_retention_days"
 DEFAULT_KEEP_DAYS = 30
 SECONDS_PER_DAY = 24 * 3600
+WORK_KEEP_DAYS = 1
+RUN_ZONES = ("work", "curated", "quarantine")
+_RUN_TIME = re.compile(r"^run-(\d{8})T\d{6}Z")
+
+
+def run_zone_paths(layout: LakeLayout) -> dict[str, str]:
+    return {"work": layout.work_zone, "curated": layout.curated_zone, "quarantine": layout.quarantine_zone}
+
+
+def zone_keep_days(zone: str, keep_days: int) -> int:
+    """How many days a zone keeps what it holds, for a raw retention of `keep_days`."""
+    return WORK_KEEP_DAYS if zone == "work" else keep_days
+
+
+def retention_text(zone: str, keep_days: int) -> str:
+    """The rule of a zone, as `labctl lake` shows it."""
+    if zone == "raw":
+        return f"{keep_days} days ({RETENTION_VARIABLE})"
+    if zone in RUN_ZONES:
+        days = zone_keep_days(zone, keep_days)
+        return f"{days} day{'s' if days != 1 else ''}, and the newest run"
+    return "-"
 
 
 def keep_days_setting(value: str | int | None) -> int:
@@ -71,6 +103,23 @@ def raw_day_partitions(fs: FileSystem, layout: LakeLayout) -> list[str]:
     return sorted(days)
 
 
+def run_day(name: str) -> date | None:
+    """The day of a run directory named by its data interval (`run-20260105T100000Z`)."""
+    match = _RUN_TIME.match(name)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def expired_runs(names: Iterable[str], today: date, keep_days: int) -> list[str]:
+    """Runs `keep_days` or more days old, never the newest dated one, never an undated one."""
+    dated = sorted((name for name in names if run_day(name) is not None), key=lambda name: name)
+    return [name for name in dated[:-1] if (today - run_day(name)).days >= keep_days]
+
+
 @dataclass
 class RetentionResult:
     keep_days: int
@@ -82,12 +131,22 @@ class RetentionResult:
 
 
 def apply_retention(
-    fs: FileSystem, layout: LakeLayout, *, keep_days: int, today: date, dry_run: bool = False
+    fs: FileSystem, layout: LakeLayout, *, keep_days: int, today: date, dry_run: bool = False,
+    zones: Iterable[str] = ("raw", *RUN_ZONES),
 ) -> RetentionResult:
-    partitions = raw_day_partitions(fs, layout)
+    """The retention of `zones` (raw partitions, then runs); `expired` lists what is past it.
+    On HDFS each zone's owner deletes in it: collector the raw zone, etl the runs."""
+    zones = tuple(zones)
+    partitions = raw_day_partitions(fs, layout) if "raw" in zones else []
     result = RetentionResult(keep_days=keep_days, today=today, dry_run=dry_run)
     result.unreadable = [path for path in partitions if partition_day(path) is None]
     result.expired = expired_partitions(partitions, today, keep_days)
+    for zone, root in run_zone_paths(layout).items():
+        if zone not in zones:
+            continue
+        names = [entry.name for entry in fs.list_dir(root) if entry.is_dir]
+        result.unreadable += [f"{root}/{name}" for name in names if run_day(name) is None]
+        result.expired += [f"{root}/{name}" for name in expired_runs(names, today, zone_keep_days(zone, keep_days))]
     if not dry_run:
         for path in result.expired:
             if fs.delete(path, recursive=True):

@@ -20,6 +20,12 @@ class ClusterNotReady(RuntimeError):
     pass
 
 
+def default_recorded_instance() -> str:
+    """The domain of the instance the replay server serves by default (its listing says which)."""
+    listing = requests.get(f"{REPLAY_URL}/replay/instances", timeout=10).json()["instances"]
+    return next(entry["domain"] for entry in listing if entry.get("default")) if listing else ""
+
+
 def _bean(query: str) -> dict:
     beans = requests.get(f"{NAMENODE}/jmx", params={"qry": query}, timeout=10).json().get("beans") or [{}]
     return beans[0]
@@ -27,7 +33,7 @@ def _bean(query: str) -> dict:
 
 def check_cluster() -> dict[str, object]:
     """HDFS writable, YARN with NodeManagers, HBase's Thrift server answering."""
-    import happybase
+    from labctl.hbase.connection import connect
 
     if _bean("Hadoop:service=NameNode,name=NameNodeInfo").get("Safemode"):
         raise ClusterNotReady("HDFS is in safe mode")
@@ -35,7 +41,7 @@ def check_cluster() -> dict[str, object]:
     nodes = requests.get(f"{RESOURCEMANAGER}/ws/v1/cluster/metrics", timeout=10).json()["clusterMetrics"]["activeNodes"]
     if live < 1 or nodes < 1:
         raise ClusterNotReady(f"{live} DataNodes and {nodes} NodeManagers: need at least one of each")
-    connection = happybase.Connection(THRIFT_HOST, THRIFT_PORT, timeout=30000)
+    connection = connect(host=THRIFT_HOST, port=THRIFT_PORT, timeout_ms=30000)
     try:
         tables = len(connection.tables())
     finally:
@@ -44,6 +50,8 @@ def check_cluster() -> dict[str, object]:
 
 
 def hbase_connection():
-    import happybase
+    """HBase through Thrift, with calls that are safe to repeat retried after a drop
+    (labctl/hbase/connection.py): the loader, the quality check, publish, retention."""
+    from labctl.hbase.connection import connect
 
-    return happybase.Connection(THRIFT_HOST, THRIFT_PORT, timeout=120000)
+    return connect(host=THRIFT_HOST, port=THRIFT_PORT, timeout_ms=120000)

@@ -18,15 +18,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 from labctl.collect.collector import CollectOptions, collect_timeline
-from labctl.collect.files import ingest_files
+from labctl.collect.files import clean_uploads, ingest_files, uploaded_files
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import Secret
+from labctl.core.manifest import upload_dir
 from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym, load_pseudonymiser, pseudonymise_metrics
 from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
 from labctl.lake.fs import atomic_write, open_filesystem
 from labctl.lake.layout import LakeLayout
-from labctl.lake.retention import RETENTION_VARIABLE, apply_retention, keep_days_setting
+from labctl.lake.retention import RETENTION_VARIABLE, RUN_ZONES, apply_retention, keep_days_setting
 from labctl.pipeline import cluster, yarn
 
 LAKE = cluster.NAMENODE
@@ -34,6 +35,7 @@ COLLECTOR = "collector"
 METRICS_STEP_NAME = "aggregate"
 CURATED_DATASET = "metrics"
 CURATED_FILE = "metrics.json"
+UPLOAD_KEEP_SECONDS = 24 * 3600  # an upload a run did not ingest (it failed first) is kept a day
 # How each top-N list of accounts is ordered (docs/metrics.md); ties go by key, now the pseudonym.
 _RANK_BY = {
     "followers": lambda entry: entry["followers"],
@@ -50,10 +52,19 @@ def run_id_for(data_interval_end: datetime) -> str:
 def collect(*, source: str, instance: str, timeline: str, limit: int | None, include_noindex: bool, files: list[str], token: str | None) -> dict:
     fs, layout = open_filesystem(LAKE, user=COLLECTOR), LakeLayout()
     if source == "file":
-        results = ingest_files([Path(path) for path in files], fs, layout, include_noindex=include_noindex)
-        return {"source": "file", "files": [asdict(result) for result in results]}
-    # A recorded instance is a path prefix of the replay server (its domain); none: the default one.
-    url = (f"{cluster.REPLAY_URL}/{instance}" if instance else cluster.REPLAY_URL) if source == "recorded" else instance
+        # Only the upload folder: the edge node also holds the lab's secrets (/run/lab-secrets).
+        paths = uploaded_files(files, upload_dir())
+        results = ingest_files(paths, fs, layout, include_noindex=include_noindex)
+        for path in paths:  # ingested (or already): the upload has done its job
+            path.unlink(missing_ok=True)
+        return {"source": "file", "files": [_xcom_file(result) for result in results]}
+    # A recorded instance is a path prefix of the replay server (its domain); none: the default
+    # one, named so in the URL too: the partition is the instance the URL names, never the name
+    # a server gives itself (labctl.collect.collector.configured_instance).
+    if source == "recorded":
+        url = f"{cluster.REPLAY_URL}/{instance or cluster.default_recorded_instance()}"
+    else:
+        url = instance
     options = CollectOptions(limit=limit, include_noindex=include_noindex)
     result = collect_timeline(url, Timeline.parse(timeline), fs, layout, token=Secret(token) if token else None, options=options)
     return {"source": source, "instance": result.instance, "timeline": result.timeline, "received": result.received, "written": result.written}
@@ -72,6 +83,15 @@ def run_feeds(params: dict, declared: str | None) -> list[dict]:
     if not feeds:
         raise ValueError("no feed is declared: set the Airflow Variable pipeline_feeds (`labctl feeds add`)")
     return [feed.as_dict() for feed in feeds]
+
+
+def _xcom_file(result) -> dict:
+    """What XCom keeps of an ingested file: counts, not its name (a user's file name may say
+    whose statuses it holds)."""
+    summary = asdict(result)
+    summary["path"] = Path(result.path).name[:8]  # the upload's random id (labctl.core.edge.copy_to_edge)
+    summary["batches"] = len(result.batches)
+    return summary
 
 
 def raw_records() -> int:
@@ -136,9 +156,20 @@ def load(run_id: str, metrics: dict) -> dict:
     connection = cluster.hbase_connection()
     try:
         stats = hbase.load_run(connection, run_id, metrics, pseudonymiser())
-        return asdict(stats) if hasattr(stats, "__dataclass_fields__") else dict(stats)
     finally:
         connection.close()
+    return load_summary(stats)
+
+
+def load_summary(stats) -> dict:
+    """What XCom keeps of a load: figures, and the entries left out counted per table or
+    section, never named. XCom lives in Airflow's database, out of erasure's reach; a skipped
+    entry is an account (its pseudonym) or a URL (which may be its profile's)."""
+    skipped: dict[str, int] = {}
+    for section, _, _ in stats.skipped:
+        skipped[section] = skipped.get(section, 0) + 1
+    return {"run_id": stats.run_id, "rows": dict(stats.rows), "deleted": stats.deleted, "skipped": skipped,
+            "seconds": round(stats.seconds, 3), "batch_size": stats.batch_size, "method": stats.method}
 
 
 def quality(run_id: str, metrics: dict, counters: dict[str, int], raw: int, max_malformed_ratio: float) -> dict:
@@ -195,13 +226,18 @@ def publish(run_id: str) -> str:
     return run_id
 
 
-def retention(setting: str | None, today: date) -> dict:
-    """Raw partitions past retention are deleted; then HBase's per-person TTL must be the same
+def retention(setting: str | None, today: date, now: float | None = None) -> dict:
+    """Every zone past its retention is deleted (raw partitions as collector, runs as etl),
+    uploads left behind for a day too; then HBase's per-person TTL must be the same
     retention, or the task fails (its alert says to run `labctl deploy`, which applies it)."""
+    import time
+
     from labctl.hbase import schema
 
     keep_days = keep_days_setting(setting)
-    result = apply_retention(open_filesystem(LAKE, user=COLLECTOR), LakeLayout(), keep_days=keep_days, today=today)
+    raw = apply_retention(open_filesystem(LAKE, user=COLLECTOR), LakeLayout(), keep_days=keep_days, today=today, zones=("raw",))
+    runs = apply_retention(open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout(), keep_days=keep_days, today=today, zones=RUN_ZONES)
+    uploads = clean_uploads(upload_dir(), older_than=UPLOAD_KEEP_SECONDS, now=time.time() if now is None else now)
     connection = cluster.hbase_connection()
     try:
         ttls = schema.person_ttls(connection)
@@ -215,4 +251,5 @@ def retention(setting: str | None, today: date) -> dict:
             + ", ".join(f"{family} {seconds} s" for family, seconds in sorted(differing.items()))
             + f" instead of {wanted} s: run `labctl deploy`, which sets the TTL from {RETENTION_VARIABLE}"
         )
-    return {"keep_days": keep_days, "deleted": result.deleted, "unreadable": result.unreadable, "hbase_ttl_seconds": wanted}
+    return {"keep_days": keep_days, "deleted": raw.deleted + runs.deleted, "unreadable": raw.unreadable + runs.unreadable,
+            "uploads_deleted": len(uploads), "hbase_ttl_seconds": wanted}

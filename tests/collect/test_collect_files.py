@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from labctl.collect.collector import CollectOptions, collect_timeline
 from labctl.collect.errors import CollectError
 from labctl.collect.files import ingest_files
-from labctl.collect.records import iter_raw_records
+from labctl.collect.records import iter_raw_records, unescape_line
 from labctl.collect.recording import record_timeline
 from labctl.collect.timelines import Timeline
 from labctl.commands.collect import app
@@ -138,14 +138,33 @@ def test_json_arrays_plain_and_pretty(tmp_path):
     assert sorted(json.loads(x)["id"] for x in lake_lines(fs)) == sorted(s["id"] for s in STATUSES[:61])
 
 
-def test_a_broken_pretty_array_is_read_line_by_line_and_nothing_is_lost(tmp_path):
+def test_a_cut_pretty_array_keeps_its_whole_elements_and_the_rest_as_one_malformed_record(tmp_path):
     broken = tmp_path / "broken.json"
-    text = json.dumps(STATUSES[:2], indent=2)
-    broken.write_text(text[:-5])
+    text = json.dumps(STATUSES[:3], indent=2)
+    cut = text[: text.rindex("}") - 40]  # inside the third element
+    broken.write_text(cut)
     records = list(iter_raw_records(broken))
-    body = text[:-5].encode()
-    assert [r.line for r in records] == body.removesuffix(b"\n").split(b"\n")
-    assert all(r.status is None for r in records)
+    assert [r.status for r in records[:2]] == STATUSES[:2]
+    [tail] = records[2:]
+    assert tail.status is None and b"\n" not in tail.line and b"\r" not in tail.line
+    # Nothing is lost: the unfinished element comes back byte for byte.
+    starts = [n + 3 for n in range(len(cut)) if cut.startswith("\n  {", n)]  # indent=2: each element at "\n  {"
+    assert len(starts) == 3
+    assert unescape_line(tail.line) == cut[starts[2]:].rstrip().encode()
+
+
+def test_one_bad_element_of_an_array_costs_only_that_element(tmp_path):
+    elements = [json.dumps(s) for s in STATUSES[:20]]
+    elements[7] = '{"id": NaN, "content": "not RFC 8259"}'
+    elements[12] = '{"unbalanced": "brace"}}'
+    elements[15] = "42"
+    array = tmp_path / "page.json.gz"
+    array.write_bytes(gzip.compress(("[" + ",\n".join(elements) + "]\n").encode()))
+    records = list(iter_raw_records(array))
+    assert len(records) == 20
+    good = [r.status for r in records if r.status is not None]
+    assert good == [s for n, s in enumerate(STATUSES[:20]) if n not in (7, 12, 15)]
+    assert [unescape_line(records[n].line) for n in (7, 12, 15)] == [b'{"id": NaN, "content": "not RFC 8259"}', b'{"unbalanced": "brace"}}', b"42"]
 
 
 def test_u2028_inside_a_string_is_not_a_line_break(tmp_path):
@@ -202,3 +221,40 @@ def test_the_benchmark_reports_a_throughput(tmp_path, capsys):
     figures = json.loads(capsys.readouterr().out)
     assert figures["collected"] == figures["ingest_records"] == figures["recording_statuses"] == 300
     assert figures["collect_statuses_per_second"] > 0 and figures["ingest_records_per_second"] > 0
+
+
+@pytest.fixture(scope="module")
+def damaged(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("damaged")
+    body = b"".join(json.dumps(s).encode() + b"\n" for s in make_timeline(3000))
+    whole = gzip.compress(body)
+    assert len(whole) > 100_000
+    corrupt = bytearray(whole)
+    corrupt[len(whole) // 2 : len(whole) // 2 + 64] = b"\x00" * 64
+    cases = {"truncated": whole[: len(whole) * 2 // 3], "corrupt": bytes(corrupt), "garbage": whole + b"<html>oops</html>"}
+    paths = {}
+    for name, data in cases.items():
+        paths[name] = tmp_path / f"{name}.jsonl.gz"
+        paths[name].write_bytes(data)
+    return paths
+
+
+@pytest.mark.parametrize("case", ["truncated", "corrupt", "garbage"])
+def test_a_damaged_gzip_file_is_refused_before_anything_is_written(tmp_path, damaged, case):
+    source = damaged[case]
+    fs = LocalFileSystem(tmp_path / "lake")
+    with pytest.raises(CollectError, match=rf"{source.name}: .* at byte [\d,]+ of [\d,]+") as caught:
+        ingest_files([source], fs, include_noindex=True)
+    assert "nothing of it was used" in caught.value.hint
+    assert not (tmp_path / "lake").exists() or [p for p in (tmp_path / "lake").rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("case", ["truncated", "corrupt", "garbage"])
+def test_labctl_ingest_names_the_damaged_file_and_does_not_blame_the_lake(tmp_path, damaged, case, capsys):
+    from labctl import cli
+
+    source = damaged[case]
+    assert cli.main(["ingest", str(source), "--lake", str(tmp_path / "lake")]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert str(source) in said.replace(" ", "") and "at byte" in said
+    assert "cannot use the lake" not in said and "aborted" not in said.lower()

@@ -4,9 +4,11 @@ on an independently erased input, and the audit log names the pseudonym only."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -162,21 +164,27 @@ def test_the_audit_log_names_the_pseudonym_never_the_handle(lake):
 
 def test_hbase_is_asked_with_the_pseudonym_and_its_count_recorded(lake):
     calls = []
-    report = run_forget(lake, hbase_forget=lambda key: calls.append(key) or 17)
-    assert calls == [Pseudonymiser(KEY).pseudonym(HANDLE)]
+    report = run_forget(lake, hbase_forget=lambda key, naming: calls.append((key, naming)) or 17)
+    [(pseudonym, naming)] = calls
+    assert pseudonym == Pseudonymiser(KEY).pseudonym(HANDLE)
+    # The pattern of the URL rows to delete: the account's profile links, not a look-alike's.
+    assert re.search(naming, "https://replay.example/@user7/113", re.IGNORECASE)
+    assert re.search(naming, "https://replay.example/users/user7", re.IGNORECASE)
+    assert not re.search(naming, "https://replay.example/@user70", re.IGNORECASE)
+    assert not re.search(naming, "https://social.example/@user7", re.IGNORECASE)
     assert (report.hbase, report.hbase_rows) == ("rows deleted", 17)
     assert read_audit_log(lake, LAYOUT)[0]["hbase_rows"] == 17
 
 
 def test_an_hbase_failure_is_recorded_and_a_second_run_retries_it(lake):
-    def broken(key):
+    def broken(key, naming):
         raise ConnectionError("thrift down while deleting user7@replay.example")
 
     first = run_forget(lake, hbase_forget=broken)
     assert not first.ok and first.hbase.startswith("failed: ConnectionError")
     assert "user7@replay" not in first.hbase  # the error text is masked too
     assert not TRACE.search(b"".join(lake_lines(lake)).decode("utf-8", "replace"))
-    second = run_forget(lake, hbase_forget=lambda key: 3)
+    second = run_forget(lake, hbase_forget=lambda key, naming: 3)
     assert second.ok and second.batches_rewritten == 0 and second.counts == {}
     assert [r["hbase"] for r in read_audit_log(lake, LAYOUT)] == [first.hbase, "rows deleted"]
 
@@ -209,6 +217,19 @@ def test_derived_runs_naming_the_account_are_deleted(lake):
                                            LAYOUT.quarantine_run("run-4")]
     assert lake.exists(LAYOUT.curated_run("run-3")) and not lake.exists(LAYOUT.curated_run("run-1"))
     assert report.residue == []
+
+
+def test_a_work_run_naming_the_account_only_in_a_malformed_row_is_deleted(lake):
+    """The jobs keep a malformed line as base64 in a wire row: searched decoded."""
+    line = base64.b64encode(b'{"broken": "by user7@replay.example').decode()
+    lake.write_bytes(LAYOUT.work_run("run-5", "jobs") + "/step-1-dedup/part-00000",
+                     f'malformed\tinvalid-json\t"{line}"\nstatus\tx\t1\n'.encode())
+    other = base64.b64encode(b'{"broken": "by user70@replay.example').decode()
+    lake.write_bytes(LAYOUT.work_run("run-6", "jobs") + "/step-1-dedup/part-00000",
+                     f'malformed\tinvalid-json\t"{other}"\n'.encode())
+    report = run_forget(lake)
+    assert report.derived_runs_deleted == [LAYOUT.work_run("run-5")]
+    assert lake.exists(LAYOUT.work_run("run-6")) and report.residue == []
 
 
 def test_keeping_derived_runs_leaves_them_reported_as_residue(lake):

@@ -56,7 +56,7 @@ def test_forget_erases_and_the_log_lists_it(lake):
 def test_forget_uses_hbase_unless_told_not_to(lake, monkeypatch):
     fs, options = lake
     calls = []
-    monkeypatch.setattr(gdpr, "lab_hbase_forget", lambda: lambda pseudonym: calls.append(pseudonym) or 4)
+    monkeypatch.setattr(gdpr, "lab_hbase_forget", lambda: lambda pseudonym, naming: calls.append(pseudonym) or 4)
     result = runner.invoke(gdpr.app, ["forget", scenario.HANDLE, *options])
     assert result.exit_code == 0, result.output
     assert calls == [Pseudonymiser(KEY.encode()).pseudonym(scenario.HANDLE)]
@@ -66,7 +66,7 @@ def test_forget_uses_hbase_unless_told_not_to(lake, monkeypatch):
 def test_an_hbase_failure_exits_1_with_what_to_do(lake, monkeypatch):
     fs, options = lake
 
-    def down(pseudonym):
+    def down(pseudonym, naming):
         raise ConnectionRefusedError("no thrift")
 
     monkeypatch.setattr(gdpr, "lab_hbase_forget", lambda: down)

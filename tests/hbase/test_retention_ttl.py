@@ -1,8 +1,11 @@
-"""The DAG's retention task: one setting (`raw_retention_days`) prunes the raw zone and must
-be HBase's per-person TTL; when the two differ the task fails and says how to fix it."""
+"""The DAG's retention task: one setting (`raw_retention_days`) prunes the raw zone (and the
+curated and quarantine runs) and must be HBase's per-person TTL; when the two differ the task
+fails and says how to fix it. Work runs and forgotten uploads go after a day."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import date
 
 import pytest
@@ -20,6 +23,7 @@ def lab(tmp_path, monkeypatch):
     for day in ("2026-01-01", "2026-01-25"):
         fs.write_bytes(f"/lake/raw/mastodon/instance=i/timeline=t/dt={day}/hour=00/b.jsonl.gz", b"x")
     hbase = FakeConnection()
+    monkeypatch.setenv("LAB_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: fs)
     monkeypatch.setattr(steps.cluster, "hbase_connection", lambda: hbase)
     return fs, hbase
@@ -52,3 +56,28 @@ def test_deploying_with_the_setting_makes_the_task_pass(lab):
 def test_a_setting_that_is_not_whole_days_is_refused(bad):
     with pytest.raises(ValueError, match="raw_retention_days"):
         keep_days_setting(bad)
+
+
+def test_the_task_prunes_every_zone_each_as_its_owner_and_old_uploads(tmp_path, monkeypatch):
+    fs = LocalFileSystem(tmp_path)
+    runs = ["run-20260101T000000Z", "run-20260130T090000Z", "run-20260131T080000Z"]
+    for zone in ("work", "curated", "quarantine"):
+        for run in runs:
+            fs.write_bytes(f"/lake/{zone}/{run}/data/part-00000", b"x")
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (uploads / "old-statuses.json").write_bytes(b"[]")
+    (uploads / "new-statuses.json").write_bytes(b"[]")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(uploads / "old-statuses.json", (two_days_ago, two_days_ago))
+    users = []
+    hbase = FakeConnection()
+    schema.ensure_schema(hbase, admin=FakeAdmin())
+    monkeypatch.setenv("LAB_UPLOAD_DIR", str(uploads))
+    monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: users.append(user) or fs)
+    monkeypatch.setattr(steps.cluster, "hbase_connection", lambda: hbase)
+    result = steps.retention(None, date(2026, 1, 31))
+    assert users == ["collector", "etl"]
+    assert sorted(result["deleted"]) == sorted(["/lake/work/run-20260101T000000Z", "/lake/work/run-20260130T090000Z",
+                                                "/lake/curated/run-20260101T000000Z", "/lake/quarantine/run-20260101T000000Z"])
+    assert result["uploads_deleted"] == 1 and sorted(p.name for p in uploads.iterdir()) == ["new-statuses.json"]

@@ -48,9 +48,11 @@ def test_a_batch_is_its_lines_gzipped_with_a_manifest_that_checks_out(fs):
     assert "/dt=2026-05-06/hour=07/" in manifest.data_path
 
 
-def test_a_line_with_a_newline_byte_is_refused(fs):
-    with pytest.raises(ValueError, match="newline"):
-        write_batch(fs, LAYOUT, instance="i", timeline="t", lines=[b'{"a":\n1}'], stats=BatchStats())
+@pytest.mark.parametrize("line", [b'{"a":\n1}', b"bad\rline", b"trailing\r"])
+def test_a_line_with_a_newline_or_a_carriage_return_is_refused(fs, line):
+    """Hadoop's LineReader would end the record at either byte: the manifest's count would lie."""
+    with pytest.raises(ValueError, match="newline or carriage-return"):
+        write_batch(fs, LAYOUT, instance="i", timeline="t", lines=[line], stats=BatchStats())
 
 
 class Crash(Exception):

@@ -332,7 +332,10 @@ def test_urls_show_the_notebook_and_its_token_only_when_asked(tmp_path):
     assert any(row["url"] == f"http://127.0.0.1:{manifest['NOTEBOOK_PORT']}/lab" for row in hidden)
     assert not any(token in row["url"] for row in hidden)
     shown = lab.urls(manifest, show_passwords=True)
-    assert f"http://127.0.0.1:{manifest['NOTEBOOK_PORT']}/lab?token={token}" in [row["url"] for row in shown]
+    # A field of its own (`labctl urls --json`); the table shows the URL that opens it.
+    [notebook] = [row for row in shown if "token" in row]
+    assert notebook["token"] == token and token not in notebook["url"]
+    assert lab.where_text(notebook) == f"http://127.0.0.1:{manifest['NOTEBOOK_PORT']}/lab?token={token}"
 
 
 def _compose_config(tmp_path, *profiles: str) -> dict:

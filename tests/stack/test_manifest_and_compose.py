@@ -73,6 +73,43 @@ def test_secrets_are_private_generated_once_and_never_rotated(tmp_path):
     assert first["postgres-password"] in first["airflow-db-conn"]
 
 
+def test_a_crash_while_rewriting_the_passwords_keeps_the_old_file(tmp_path, monkeypatch):
+    """New logins rewrite airflow-passwords.json: a crash mid-write must not lose the others."""
+    from labctl.core import secrets as lab_secrets
+
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "s"), "AIRFLOW_USERS": "admin:admin"})
+    directory = ensure_secrets(manifest)
+    before = (directory / "airflow-passwords.json").read_bytes()
+
+    def killed(fd):
+        raise KeyboardInterrupt("killed while writing")
+
+    monkeypatch.setattr(lab_secrets.os, "fsync", killed)
+    grown = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "s"), "AIRFLOW_USERS": "admin:admin,student:viewer"})
+    with pytest.raises(KeyboardInterrupt):
+        ensure_secrets(grown)
+    assert (directory / "airflow-passwords.json").read_bytes() == before
+    assert sorted(p.name for p in directory.iterdir() if p.name.startswith(".")) == []  # no staged leftovers
+    monkeypatch.undo()
+    ensure_secrets(grown)
+    assert json.loads((directory / "airflow-passwords.json").read_text())["admin"] == json.loads(before)["admin"]
+
+
+def test_a_crash_while_creating_a_secret_leaves_no_empty_secret(tmp_path, monkeypatch):
+    """Created in place, a key cut short by a crash would exist, empty, and never be made again."""
+    from labctl.core import secrets as lab_secrets
+
+    manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "s")})
+    monkeypatch.setattr(lab_secrets.os, "fsync", lambda fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        ensure_secrets(manifest)
+    directory = tmp_path / "s" / "secrets"
+    assert list(directory.iterdir()) == []
+    monkeypatch.undo()
+    ensure_secrets(manifest)
+    assert len((directory / "pseudonym-key").read_text()) == 64
+
+
 def test_airflow_logins_in_the_manifest_are_the_documented_roles():
     from labctl.governance.roles import airflow_users
 
@@ -99,9 +136,33 @@ def test_urls_name_the_airflow_logins_but_show_passwords_only_when_asked(tmp_pat
     ensure_secrets(manifest)
     passwords = airflow_passwords(manifest)
     hidden, shown = lab.urls(manifest), lab.urls(manifest, show_passwords=True)
-    assert not any(password in row["url"] for row in hidden for password in passwords.values())
-    assert all(any(f"{login} / {password}" == row["url"] for row in shown) for login, password in passwords.items())
-    assert {row["url"].split(" / ")[0] for row in hidden if "login" in row["name"]} == set(passwords)
+    assert not any(password in json.dumps(row) for row in hidden for password in passwords.values())
+    logins = [row for row in shown if "user" in row]
+    assert {row["user"]: row["password"] for row in logins} == passwords
+    # Fields of their own: the url is a URL, the user and password are not in it.
+    for row in logins:
+        assert row["url"] == f"http://127.0.0.1:{manifest.port('AIRFLOW_UI_PORT')}/"
+    assert {row["user"] for row in hidden if "user" in row} == set(passwords)
+    assert all("password" not in row for row in hidden)
+    # The notebook's token too: a field of its own, only when asked.
+    from labctl.core.secrets import notebook_token
+
+    token = notebook_token(manifest)
+    [notebook] = [row for row in shown if "token" in row]
+    assert token and notebook.get("token") == token and token not in notebook["url"]
+    assert not any(token in json.dumps(row) for row in hidden)
+
+
+def test_urls_json_gives_user_and_password_fields(tmp_path, monkeypatch, capsys):
+    from labctl import cli
+    from labctl.core.secrets import airflow_passwords
+
+    monkeypatch.setenv("LAB_STATE_DIR", str(tmp_path / "s"))
+    ensure_secrets(Manifest())
+    assert cli.main(["urls", "--json", "--show-passwords"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["user"]: row["password"] for row in rows if "user" in row} == airflow_passwords(Manifest())
+    assert all(row["url"].startswith(("http://", "127.0.0.1:")) for row in rows)
 
 
 def _fake_compose(outcomes):
