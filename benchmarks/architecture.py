@@ -47,8 +47,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "__main__"),
 )
 
-# Where endpoints may be spelled: the address book itself.
-ADDRESS_BOOK = ("labctl/core/manifest.py", "labctl/core/addresses.py")
+# Where endpoints may be spelled: the address book itself (the lab's manifest and the reader of
+# a cluster profile, whose keys are the services' names).
+ADDRESS_BOOK = ("labctl/core/manifest.py", "labctl/core/addresses.py", "labctl/core/profile.py")
+# Strings that look like an endpoint and are something else, each with its reason.
+NOT_ENDPOINTS = {
+    ("labctl/core/images.py", "postgres"): "an image's name (the service has the same)",
+    ("labctl/core/images.py", "notebook"): "an image's name (the service has the same)",
+    ("labctl/core/versions.py", "notebook"): "an image's constraints file",
+}
 
 # The lab's services (host names on its network), their ports inside it and published, and what
 # else names a place: loopback, the compose project, JMX beans.
@@ -271,6 +278,7 @@ def literal_endpoints(root: Path = ROOT, allowed: Iterable[str] = ADDRESS_BOOK) 
         for path in python_files(root, (PACKAGE, "dags"))
         if path.relative_to(root).as_posix() not in allowed
         for literal in literals_in(path, root)
+        if (literal.path, literal.text) not in NOT_ENDPOINTS
     ]
 
 

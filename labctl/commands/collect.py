@@ -63,8 +63,8 @@ LimitOption = Annotated[Optional[int], typer.Option("--limit", min=1,
                                                     help="At most this many statuses; a first run takes the newest N.")]
 NoindexOption = Annotated[bool, typer.Option("--include-noindex",
                                              help="Also ingest statuses of authors who set noindex (off by default).")]
-LakeOption = Annotated[str, typer.Option("--lake", envvar="LABCTL_LAKE",
-                                         help="The lake: a local directory, or WebHDFS (http://namenode:9870).")]
+LakeOption = Annotated[Optional[str], typer.Option("--lake", envvar="LABCTL_LAKE", show_default="the target's HDFS",
+                                                   help="The lake: a local directory, or a NameNode's WebHDFS (http://HOST:PORT).")]
 HdfsUserOption = Annotated[str, typer.Option("--hdfs-user", envvar="LABCTL_HDFS_USER",
                                              help="HDFS user for WebHDFS (simple authentication).")]
 LakeRootOption = Annotated[str, typer.Option("--lake-root", envvar="LABCTL_LAKE_ROOT", help="The lake's root path.")]
@@ -72,7 +72,7 @@ TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Second
 AttemptsOption = Annotated[int, typer.Option("--max-attempts", min=1, help="Attempts per request on network errors.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
-DEFAULT_LAKE = "http://localhost:9870"
+DEFAULT_LAKE = None  # the target's HDFS, from the address book
 
 
 def _fail(exc: LabError) -> typer.Exit:
@@ -103,9 +103,16 @@ def lake_error(location: str | None, exc: BaseException) -> LabError:
                     hint="is the lab up (labctl status) and deployed (`labctl deploy` lays out the lake and its owners)? is --lake right?")
 
 
-def _lake(location: str, user: str, root: str) -> tuple[FileSystem, LakeLayout]:
+def lake_location(lake: str | None) -> str:
+    """--lake, or the target's HDFS (its NameNode in the address book)."""
+    from labctl.core.addresses import current
+
+    return lake or current().namenode
+
+
+def _lake(location: str | None, user: str, root: str) -> tuple[FileSystem, LakeLayout]:
     try:
-        return open_filesystem(location, user=user), LakeLayout(root)
+        return open_filesystem(lake_location(location), user=user), LakeLayout(root)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -128,7 +135,7 @@ def collect(
     fs, layout = _lake(lake, hdfs_user, lake_root)
     options = CollectOptions(limit=limit, include_noindex=include_noindex, batch_size=batch_size,
                              client=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
-    with lake_failures(lake):
+    with lake_failures(lake_location(lake)):
         result = collect_timeline(instance, timeline, fs, layout, token=load_token(), options=options)
     summary = {key: value for key, value in asdict(result).items() if key != "access"}
     summary["statuses_per_second"] = round(result.statuses_per_second, 1)
@@ -156,7 +163,7 @@ def ingest(
 ) -> None:
     """Ingest files of statuses into the raw zone (idempotent per file content)."""
     fs, layout = _lake(lake, hdfs_user, lake_root)
-    with lake_failures(lake):
+    with lake_failures(lake_location(lake)):
         results = ingest_files(files, fs, layout, instance=instance_name, timeline=timeline_name,
                                include_noindex=include_noindex, batch_size=batch_size, force=force)
     if as_json:
@@ -198,13 +205,12 @@ def token_store(
     """Store your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE) in the Airflow
     Connection the DAG's live mode reads: Airflow encrypts it with the lab's Fernet key. It goes
     over the lab's REST API from this process, never through a command line or a log."""
-    from labctl.core.airflow_api import AirflowAPI
-    from labctl.core.manifest import Manifest
+    from labctl.core import clients
 
     token = load_token()
     if token is None:
         raise LabError("no Mastodon token to store", hint=f"export {TOKEN_ENV} or point {TOKEN_FILE_ENV} at a 0600 file")
-    api = AirflowAPI(Manifest())
+    api = clients.airflow()
     body = {"connection_id": conn_id, "conn_type": "generic", "host": instance, "password": token.reveal(),
             "description": "Mastodon access token for the pipeline's live mode (labctl token store)"}
     existing = {c["connection_id"] for c in api.get("/connections", limit=1000).get("connections", [])}
@@ -276,7 +282,7 @@ def lake_show(
     if ctx.invoked_subcommand is not None:
         return
     fs, layout = _lake(lake, hdfs_user, lake_root)
-    with lake_failures(lake):
+    with lake_failures(lake_location(lake)):
         summary = describe_lake(fs, layout)
     if as_json:
         typer.echo(summary.to_json())
@@ -315,12 +321,12 @@ def lake_provision(
     lake_root: LakeRootOption = "/lake",
 ) -> None:
     """Create the lake's zones with their owners and modes (run by `labctl deploy`, as the HDFS superuser)."""
-    from hdfs import InsecureClient
-
+    from labctl.core.clients import webhdfs
     from labctl.lake.permissions import ADMIN_USER, apply_zone_access
 
+    lake = lake_location(lake)
     with lake_failures(lake):
-        zones = apply_zone_access(InsecureClient(lake, user=ADMIN_USER), LakeLayout(lake_root))
+        zones = apply_zone_access(webhdfs(ADMIN_USER, url=lake), LakeLayout(lake_root))
     for zone in zones:
         out.print(f"{zone.path}  {zone.owner}:{zone.group}  {zone.mode_octal}", highlight=False)
 
@@ -338,7 +344,7 @@ def lake_prune(
     """Delete raw partitions collected more than --keep-days days ago (retention)."""
     # The lake may be named before `prune` (the group's options) or after it.
     group_lake, group_user, group_root = ctx.obj
-    lake = lake or group_lake
+    lake = lake_location(lake or group_lake)
     fs, layout = _lake(lake, hdfs_user or group_user, lake_root or group_root)
     try:
         day = date.fromisoformat(today) if today else datetime.now(timezone.utc).date()

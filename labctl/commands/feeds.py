@@ -43,9 +43,13 @@ def _feed(instance: str, timeline: str) -> fd.Feed:
 
 def recorded_instances(manifest: Manifest) -> list[str]:
     """The domains the lab's replay server serves."""
-    url = f"http://{manifest.host}:{manifest.port('MASTODON_REPLAY_PORT')}/replay/instances"
+    from labctl.core import clients
+    from labctl.core.addresses import current
+
+    book = current(manifest)
+    url = f"{book.replay}/replay/instances"
     try:
-        listing = requests.get(url, timeout=10).json()["instances"]
+        listing = clients.get_json(url, timeout=book.timeouts.rest)["instances"]
     except (requests.RequestException, ValueError, KeyError) as exc:
         raise LabError(f"cannot list the replay server's instances ({url}): {exc}", hint="is the lab up? `labctl status`") from None
     return [entry["domain"] for entry in listing]

@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption, lake_failures
+from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption, lake_failures, lake_location
 from labctl.core.errors import LabError
 from labctl.core.ui import err, out
 from labctl.governance import inventory, roles
@@ -73,8 +73,9 @@ KeyFileOption = Annotated[Optional[Path], typer.Option(
 
 
 @contextmanager
-def _lake(lake: str, user: str, root: str) -> Iterator[tuple[FileSystem, LakeLayout]]:
+def _lake(lake: str | None, user: str, root: str) -> Iterator[tuple[FileSystem, LakeLayout]]:
     """The lake, with its known failures turned into one message and exit code 1."""
+    lake = lake_location(lake)
     try:
         fs, layout = open_filesystem(lake, user=user), LakeLayout(root)
     except ValueError as exc:

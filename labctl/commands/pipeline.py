@@ -12,14 +12,13 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from labctl.core import edge, ui
+from labctl.core import addresses as ab
+from labctl.core import clients, edge, ui
 from labctl.core import runs as rn
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
-
-REPLAY_URL = "http://mastodon-replay:8000"
 
 
 def seed(
@@ -64,9 +63,10 @@ def seed(
         from labctl.commands.feeds import recorded_instances
 
         domains = [instance] if instance else recorded_instances(Manifest())
+        replay = ab.current(target=ab.LAB_NETWORK).replay  # as the edge node reaches it
         code, output = 0, ""
         for domain in domains:
-            one_code, one_output = edge.run_labctl(_collect_args(f"{REPLAY_URL}/{domain}", timeline, limit) + common)
+            one_code, one_output = edge.run_labctl(_collect_args(f"{replay}/{domain}", timeline, limit) + common)
             code, output = code or one_code, output + one_output
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     if code != 0:
@@ -109,12 +109,12 @@ def _retention_setting(api: AirflowAPI) -> str | None:
 
 
 def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
-    import happybase
-
     from labctl import hbase
+    from labctl.hbase.connection import connect
     from labctl.lake.retention import keep_days_setting
 
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=60000)
+    # Creating pre-split tables takes the master a while: the batch loads' timeout.
+    connection = connect(manifest, timeout=ab.current(manifest).timeouts.thrift_load)
     try:
         hbase.ensure_schema(connection, keep_days=keep_days_setting(retention))
     finally:
@@ -155,18 +155,12 @@ def run(
         what = f"run {run_id} ended {state.state}" + (f": task {failed.name} {failed.state}" if failed else "")
         if failed is not None and failed.task_id == "collect" and state.tasks.get("publish") == "success":
             what += " (the other feeds were collected, processed and published)"
-        raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({manifest.url(_airflow_endpoint())}); alerts: `labctl alerts`")
+        raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({ab.current(manifest).airflow}); alerts: `labctl alerts`")
     summary = run_summary(api, run_id, elapsed, state)
     if as_json:
         out.print_json(data=summary)
         return
     _print_summary(manifest, summary)
-
-
-def _airflow_endpoint():
-    from labctl.core.manifest import ENDPOINTS
-
-    return next(endpoint for endpoint in ENDPOINTS if endpoint.service == "airflow-apiserver")
 
 
 def _follow(api: AirflowAPI, run_id: str, timeout: float) -> rn.RunState:
@@ -279,15 +273,14 @@ def _print_summary(manifest: Manifest, summary: dict) -> None:
         feeds.add_row(feed["feed"], feed["state"], *("" if feed[key] is None else str(feed[key]) for key in ("received", "written")))
     out.print(feeds)
     ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
-    ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")
+    book = ab.current(manifest)
+    ui.info(f"Airflow: {book.airflow} (logs of each task), JobHistory: {book.jobhistory}/jobhistory")
 
 
 def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """The alerts the pipeline sent (failed tasks), as received by the lab's alert sink."""
-    import requests
-
-    manifest = Manifest()
-    received = requests.get(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts", timeout=10).json()
+    book = ab.current()
+    received = clients.get_json(f"{book.alert_sink}/alerts", timeout=book.timeouts.rest)
     if as_json:
         out.print_json(data=received)
         return

@@ -16,7 +16,7 @@ from labctl.core import compose as dc
 from labctl.core import doctor as doc
 from labctl.core import engine as eng
 from labctl.core import figures
-from labctl.core.edge import EDGE_SERVICE, EDGE_USER
+from labctl.core.edge import EDGE_USER, edge_service
 from labctl.core.errors import LabError
 from labctl.core import lab, ui
 from labctl.core.images import default_ca_bundle
@@ -240,10 +240,9 @@ def _export_logs(manifest: Manifest, path: Path) -> None:
     import json
 
     from labctl.core import bundle
-    from labctl.core.manifest import PROJECT_NAME
     from labctl.core.versions import all_versions
 
-    files = bundle.container_logs(eng.client(), PROJECT_NAME)
+    files = bundle.container_logs(eng.client(), manifest.project)
     files["status.json"] = json.dumps(status_json(*status_data(manifest)), indent=2, default=str)
     files["version.json"] = json.dumps(all_versions(manifest), indent=2)
     written = bundle.write_bundle(path, files, bundle.secret_values(manifest))
@@ -312,18 +311,20 @@ def version(
 
 def exec_(
     command: Annotated[list[str], typer.Argument(help="The command and its arguments (put `--` before them).")],
-    service: Annotated[str, typer.Option("--service", "-s", help="Compose service to run in (default: the edge node, with hdfs/hadoop/yarn/mapred).")] = EDGE_SERVICE,
+    service: Annotated[str | None, typer.Option("--service", "-s", show_default=False, help="Compose service to run in (default: the edge node, with hdfs/hadoop/yarn/mapred).")] = None,
 ) -> None:
     """Run a command in a lab container, e.g. `labctl exec -- hdfs dfs -ls /`."""
     # On the edge node, as its service user: what a task does, not root.
-    code, output = eng.exec_in(service, command, user=EDGE_USER if service == EDGE_SERVICE else None, check=False)
+    edge = edge_service()
+    service = service or edge
+    code, output = eng.exec_in(service, command, user=EDGE_USER if service == edge else None, check=False)
     out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
     if code != 0:
         raise typer.Exit(code=code)
 
 
 def shell(
-    service: Annotated[str, typer.Argument(help="The compose service (default: the edge node, with hdfs/hadoop/yarn/mapred and labctl).")] = EDGE_SERVICE,
+    service: Annotated[str | None, typer.Argument(show_default=False, help="The compose service (default: the edge node, with hdfs/hadoop/yarn/mapred and labctl).")] = None,
     user: Annotated[str | None, typer.Option("--user", "-u", help="Run as this user (default: the edge node's service user; elsewhere the image's).")] = None,
 ) -> None:
     """An interactive shell in a lab container, with a terminal (`docker exec -it`)."""
@@ -332,8 +333,10 @@ def shell(
 
     from labctl.core.shell import shell_argv
 
+    edge = edge_service()
+    service = service or edge
     container = eng.service_container(eng.client(), service)
-    argv = shell_argv(container.name, user=user or (EDGE_USER if service == EDGE_SERVICE else None), tty=sys.stdin.isatty(), edge=service == EDGE_SERVICE)
+    argv = shell_argv(container.name, user=user or (EDGE_USER if service == edge else None), tty=sys.stdin.isatty(), edge=service == edge)
     sys.stdout.flush()
     sys.stderr.flush()
     # The docker CLI owns the terminal from here: raw mode, resizes, signals, exit status.

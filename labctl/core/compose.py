@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from labctl.core.errors import LabError
-from labctl.core.manifest import COMPOSE_FILE, MANIFEST_FILE, OPTIONAL_SERVICES, PROJECT_NAME, Manifest
+from labctl.core.addresses import service
+from labctl.core.manifest import COMPOSE_FILE, MANIFEST_FILE, OPTIONAL_SERVICES, Manifest
 from labctl.core.proc import run
 
 
@@ -28,8 +29,9 @@ def compose_binary() -> str:
     )
 
 
-def base_argv() -> list[str]:
-    return [compose_binary(), "--project-name", PROJECT_NAME, "--env-file", str(MANIFEST_FILE), "-f", str(COMPOSE_FILE)]
+def base_argv(manifest: Manifest | None = None) -> list[str]:
+    project = (manifest or Manifest()).project
+    return [compose_binary(), "--project-name", project, "--env-file", str(MANIFEST_FILE), "-f", str(COMPOSE_FILE)]
 
 
 def profile_args(services) -> list[str]:
@@ -51,7 +53,7 @@ def compose_env(manifest: Manifest, overrides: dict[str, str] | None = None) -> 
 
 
 def compose(manifest: Manifest, *args: str, overrides: dict[str, str] | None = None, capture: bool = True, timeout: float | None = None, check: bool = True):
-    return run([*base_argv(), *args], env=compose_env(manifest, overrides), capture=capture, timeout=timeout, check=check)
+    return run([*base_argv(manifest), *args], env=compose_env(manifest, overrides), capture=capture, timeout=timeout, check=check)
 
 
 def worker_overrides(workers: int) -> dict[str, str]:
@@ -59,5 +61,13 @@ def worker_overrides(workers: int) -> dict[str, str]:
     return {"LAB_WORKERS": str(workers), "HDFS_REPLICATION": str(min(workers, 3))}
 
 
+# The services that scale with --workers, by their entries in the address book.
+WORKER_KEYS = ("DATANODE", "NODEMANAGER", "HBASE_REGIONSERVER")
+
+
+def worker_services() -> list[str]:
+    return [service(key) for key in WORKER_KEYS]
+
+
 def scale_args(workers: int) -> list[str]:
-    return [arg for service in ("datanode", "nodemanager", "regionserver") for arg in ("--scale", f"{service}={workers}")]
+    return [arg for name in worker_services() for arg in ("--scale", f"{name}={workers}")]

@@ -1,17 +1,16 @@
-"""A happybase connection to the lab's HBase Thrift server."""
+"""A happybase connection to the target's HBase Thrift server (the lab's, by default)."""
 
 from __future__ import annotations
 
-import os
-
-import happybase
+import happybase  # noqa: F401 - its import loads Hbase_thrift
 from Hbase_thrift import IllegalArgument, IOError as HBaseIOError  # loaded by happybase's import
 from thriftpy2.transport import TTransportException
 
+from labctl.core import addresses as ab
+from labctl.core import clients
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 
-TIMEOUT_MS = 30_000
 # What a Thrift call raises when HBase cannot answer (missing table, server down, bad argument).
 HBASE_ERRORS = (HBaseIOError, IllegalArgument, TTransportException, OSError)
 
@@ -24,15 +23,15 @@ def error_message(error: BaseException) -> str:
     return message.strip().splitlines()[0][:300] if message.strip() else type(error).__name__
 
 
-def connect(manifest: Manifest | None = None, *, host: str | None = None, port: int | None = None) -> happybase.Connection:
-    """The Thrift v1 server published by the lab (or host/port given, e.g. `hbase-thrift:9090` inside it)."""
-    # Inside the lab (the edge node) the server is reached by name, set in the environment.
-    host = host or os.environ.get("LAB_HBASE_THRIFT_HOST") or (manifest or Manifest()).host
-    port = port or int(os.environ.get("LAB_HBASE_THRIFT_PORT") or (manifest or Manifest()).port("HBASE_THRIFT_PORT"))
+def connect(manifest: Manifest | None = None, *, host: str | None = None, port: int | None = None, timeout: float | None = None):
+    """The Thrift v1 server of the address book (or host/port given), connected."""
+    book = ab.current(manifest)
+    host, port = host or book.thrift[0], port or book.thrift[1]
     try:
-        return happybase.Connection(host, port, timeout=TIMEOUT_MS)
+        return clients.thrift(addresses=book, host=host, port=port, timeout=timeout)
     except HBASE_ERRORS as error:
         raise LabError(
             f"cannot reach HBase's Thrift server at {host}:{port}: {error_message(error)}",
-            hint="is the lab up? `labctl status` shows the hbase-thrift service",
+            hint="is the lab up? `labctl status` shows the hbase-thrift service" if book.is_lab
+            else f"is {host}:{port} right in the profile {book.target}?",
         ) from error

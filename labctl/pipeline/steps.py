@@ -24,12 +24,11 @@ from labctl.collect.token import Secret
 from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym, load_pseudonymiser, pseudonymise_metrics
 from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
-from labctl.lake.fs import atomic_write, open_filesystem
+from labctl.lake.fs import atomic_write
 from labctl.lake.layout import LakeLayout
 from labctl.lake.retention import RETENTION_VARIABLE, apply_retention, keep_days_setting
 from labctl.pipeline import cluster, yarn
 
-LAKE = cluster.NAMENODE
 COLLECTOR = "collector"
 METRICS_STEP_NAME = "aggregate"
 CURATED_DATASET = "metrics"
@@ -48,12 +47,12 @@ def run_id_for(data_interval_end: datetime) -> str:
 
 
 def collect(*, source: str, instance: str, timeline: str, limit: int | None, include_noindex: bool, files: list[str], token: str | None) -> dict:
-    fs, layout = open_filesystem(LAKE, user=COLLECTOR), LakeLayout()
+    fs, layout = cluster.lake(COLLECTOR), LakeLayout()
     if source == "file":
         results = ingest_files([Path(path) for path in files], fs, layout, include_noindex=include_noindex)
         return {"source": "file", "files": [asdict(result) for result in results]}
     # A recorded instance is a path prefix of the replay server (its domain); none: the default one.
-    url = (f"{cluster.REPLAY_URL}/{instance}" if instance else cluster.REPLAY_URL) if source == "recorded" else instance
+    url = cluster.replay_url(instance) if source == "recorded" else instance
     options = CollectOptions(limit=limit, include_noindex=include_noindex)
     result = collect_timeline(url, Timeline.parse(timeline), fs, layout, token=Secret(token) if token else None, options=options)
     return {"source": source, "instance": result.instance, "timeline": result.timeline, "received": result.received, "written": result.written}
@@ -76,7 +75,7 @@ def run_feeds(params: dict, declared: str | None) -> list[dict]:
 
 def raw_records() -> int:
     # etl belongs to both data-engineers and analysts: it may list every zone.
-    return describe_lake(open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()).records
+    return describe_lake(cluster.lake(yarn.ETL_USER), LakeLayout()).records
 
 
 def run_jobs(run_id: str, log=print) -> dict:
@@ -93,7 +92,7 @@ def metrics_and_quarantine(run_id: str, output: str) -> dict:
     """The metrics document of a run, from the jobs' output in the work area: its malformed
     records go to the quarantine, whole; its pseudonymised form is published to the curated zone."""
     lines = yarn.read_output(output)
-    fs, layout = open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()
+    fs, layout = cluster.lake(yarn.ETL_USER), LakeLayout()
     quarantined = [json.dumps({"reason": reason, "line_base64": base64.b64encode(raw).decode()}) for reason, raw in malformed_records(lines)]
     _replace(fs, layout.quarantine_run(run_id, "malformed"), "records.jsonl",
              ("\n".join(quarantined) + "\n").encode() if quarantined else b"")
@@ -120,7 +119,7 @@ def pseudonymised(metrics: dict, pseudonymiser: Pseudonymiser) -> dict:
 
 def curated_metrics(run_id: str) -> dict:
     """The metric document analysts read for a run (pseudonymised)."""
-    fs, layout = open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()
+    fs, layout = cluster.lake(yarn.ETL_USER), LakeLayout()
     return json.loads(fs.read_bytes(f"{layout.curated_run(run_id, CURATED_DATASET)}/{CURATED_FILE}"))
 
 
@@ -201,7 +200,7 @@ def retention(setting: str | None, today: date) -> dict:
     from labctl.hbase import schema
 
     keep_days = keep_days_setting(setting)
-    result = apply_retention(open_filesystem(LAKE, user=COLLECTOR), LakeLayout(), keep_days=keep_days, today=today)
+    result = apply_retention(cluster.lake(COLLECTOR), LakeLayout(), keep_days=keep_days, today=today)
     connection = cluster.hbase_connection()
     try:
         ttls = schema.person_ttls(connection)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from labctl.jobs.definition import load_job
 from labctl.jobs.streaming import streaming_argv
-from labctl.lake.fs import open_filesystem
-from labctl.pipeline.cluster import JOBS_DIR, NAMENODE, STREAMING_JAR
+from labctl.pipeline import cluster
+from labctl.pipeline.cluster import JOBS_DIR, STREAMING_JAR
 
 ETL_USER = "etl"
 _COUNTER = re.compile(r"^\s+([A-Za-z][\w .:-]*?)=(\d+)\s*$")
@@ -30,7 +30,7 @@ class StepResult:
 
 
 def _lake(user: str = ETL_USER):
-    return open_filesystem(NAMENODE, user=user)
+    return cluster.lake(user)
 
 
 def input_bytes(glob: str) -> int:

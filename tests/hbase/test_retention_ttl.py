@@ -20,7 +20,7 @@ def lab(tmp_path, monkeypatch):
     for day in ("2026-01-01", "2026-01-25"):
         fs.write_bytes(f"/lake/raw/mastodon/instance=i/timeline=t/dt={day}/hour=00/b.jsonl.gz", b"x")
     hbase = FakeConnection()
-    monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: fs)
+    monkeypatch.setattr(steps.cluster, "lake", lambda user: fs)
     monkeypatch.setattr(steps.cluster, "hbase_connection", lambda: hbase)
     return fs, hbase
 

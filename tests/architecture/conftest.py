@@ -1,0 +1,18 @@
+"""benchmarks/architecture.py measures what these tests hold labctl/ to: load it once."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "architecture.py"
+
+
+@pytest.fixture(scope="session")
+def shape():
+    spec = importlib.util.spec_from_file_location("architecture_shape", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
