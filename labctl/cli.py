@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
+from labctl.core import edge
 from labctl.core.errors import LabError
 from labctl.core.ui import err
 
@@ -90,49 +91,12 @@ _reflow_all(app)
 ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 
 
-# Commands that read or write the HDFS lake run on the lab's edge node, where
-# WebHDFS's redirects to DataNodes resolve (labctl/core/edge.py).
-EDGE_COMMANDS = {
-    ("lake",): ["--hdfs-user", "engineer"],
-    ("gdpr", "forget"): [],
-    ("gdpr", "purge"): [],
-    ("gdpr", "erasures"): [],
-}
-
-
-def _edge_extra(argv: list[str]) -> list[str] | None:
-    for prefix, extra in EDGE_COMMANDS.items():
-        if tuple(argv[: len(prefix)]) == prefix:
-            return extra
-    return None
-
-
-def _forward_to_edge(argv: list[str]) -> int | None:
-    import os
-
-    extra = _edge_extra(argv)
-    if extra is None or os.environ.get("LABCTL_ON_EDGE") or "--lake" in argv or "--help" in argv:
-        return None
-    import getpass
-
-    from labctl.core import edge
-    from labctl.core.ui import out
-
-    extra = [] if "--hdfs-user" in argv else list(extra)
-    if argv[0] == "gdpr" and "--actor" not in argv and argv[1] != "erasures":
-        extra += ["--actor", getpass.getuser()]  # the person at the host, not the edge's service user
-    code, output = edge.run_labctl([*argv, *extra])
-    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
-    return code
-
-
 def main(argv: list[str] | None = None) -> int:
     """One error handler: known failures print one clear message; others leave a traceback file."""
     argv = sys.argv[1:] if argv is None else argv
+    # Commands declared @on_edge run this command line on the edge node (labctl/core/edge.py).
+    edge.remember_argv(argv)
     try:
-        forwarded = _forward_to_edge(argv)
-        if forwarded is not None:
-            return forwarded
         # Without standalone mode click returns typer.Exit's code instead of raising it.
         code = app(args=argv, standalone_mode=False)
         return code if isinstance(code, int) else 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from click.core import ParameterSource
 from hdfs.util import HdfsError
 from rich.console import Console
 from rich.table import Table
@@ -28,10 +29,12 @@ from labctl.collect.pipeline import DEFAULT_BATCH_SIZE
 from labctl.collect.recording import record_timeline
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import TOKEN_ENV, TOKEN_FILE_ENV, load_token
+from labctl.core.edge import on_edge
 from labctl.core.errors import LabError
 from labctl.lake.catalog import RUN_ZONES, LakeSummary, describe_lake
 from labctl.lake.fs import FileSystem, open_filesystem
 from labctl.lake.layout import LakeLayout
+from labctl.lake.permissions import COLLECTOR_USER
 from labctl.lake.retention import DEFAULT_KEEP_DAYS, apply_retention
 
 out = Console()
@@ -117,7 +120,13 @@ def _lake(location: str | None, user: str, root: str) -> tuple[FileSystem, LakeL
         raise typer.BadParameter(str(exc)) from None
 
 
+def _token() -> str | None:
+    token = load_token()
+    return token.reveal() if token else None
+
+
 @app.command()
+@on_edge(secrets={TOKEN_FILE_ENV: _token})
 def collect(
     instance: InstanceOption,
     timeline: TimelineOption = Timeline("public"),
@@ -149,6 +158,7 @@ def collect(
 
 
 @app.command()
+@on_edge(uploads="files")
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Statuses files: JSON lines or JSON arrays, gzip or not.")],
     instance_name: Annotated[str, typer.Option("--as-instance", help="Partition name for the instance.")] = DEFAULT_INSTANCE,
@@ -270,10 +280,12 @@ def _print_report(report: AccessReport) -> None:
 
 
 @lake_app.callback()
+@on_edge()
 def lake_show(
     ctx: typer.Context,
     lake: LakeOption = DEFAULT_LAKE,
-    hdfs_user: HdfsUserOption = "collector",
+    # Data engineers may read every zone (collector may not read the jobs' work area).
+    hdfs_user: HdfsUserOption = "engineer",
     lake_root: LakeRootOption = "/lake",
     as_json: JsonOption = False,
 ) -> None:
@@ -316,7 +328,9 @@ def _print_summary(summary: LakeSummary) -> None:
 
 
 @lake_app.command("provision")
+@on_edge()
 def lake_provision(
+    ctx: typer.Context,
     lake: LakeOption = DEFAULT_LAKE,
     lake_root: LakeRootOption = "/lake",
 ) -> None:
@@ -324,7 +338,7 @@ def lake_provision(
     from labctl.core.clients import webhdfs
     from labctl.lake.permissions import ADMIN_USER, apply_zone_access
 
-    lake = lake_location(lake)
+    lake = lake_location(lake or ctx.obj[0])  # given after `provision`, or to the group
     with lake_failures(lake):
         zones = apply_zone_access(webhdfs(ADMIN_USER, url=lake), LakeLayout(lake_root))
     for zone in zones:
@@ -332,6 +346,7 @@ def lake_provision(
 
 
 @lake_app.command("prune")
+@on_edge()
 def lake_prune(
     ctx: typer.Context,
     keep_days: Annotated[int, typer.Option("--keep-days", min=0, help="Keep raw data collected in the last N days.")] = DEFAULT_KEEP_DAYS,
@@ -345,6 +360,8 @@ def lake_prune(
     # The lake may be named before `prune` (the group's options) or after it.
     group_lake, group_user, group_root = ctx.obj
     lake = lake_location(lake or group_lake)
+    if hdfs_user is None and ctx.parent.get_parameter_source("hdfs_user") in (ParameterSource.DEFAULT, None):
+        hdfs_user = COLLECTOR_USER  # the raw zone's owner deletes in it (the group's default only reads)
     fs, layout = _lake(lake, hdfs_user or group_user, lake_root or group_root)
     try:
         day = date.fromisoformat(today) if today else datetime.now(timezone.utc).date()

@@ -5,7 +5,6 @@ Add to the main app as `app.add_typer(gdpr.app, name="gdpr")`.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -18,6 +17,7 @@ import typer
 from rich.table import Table
 
 from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption, lake_failures, lake_location
+from labctl.core.edge import host_login, on_edge
 from labctl.core.errors import LabError
 from labctl.core.ui import err, out
 from labctl.governance import inventory, roles
@@ -84,13 +84,6 @@ def _lake(lake: str | None, user: str, root: str) -> Iterator[tuple[FileSystem, 
         yield fs, layout
 
 
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in this environment (some containers)
-        return "unknown"
-
-
 def load_pseudonymiser(key_file: Path | None) -> Pseudonymiser:
     from labctl.governance.pseudonym import load_pseudonymiser as load
 
@@ -151,6 +144,7 @@ def _finish(report: ErasureReport, as_json: bool) -> None:
 
 
 @app.command("forget")
+@on_edge(actor=True)
 def forget_command(
     handle: Annotated[str, typer.Argument(help="The account, user@host (e.g. alice@mastodon.social).")],
     reason: Annotated[str, typer.Option("--reason", help="Why: the request's reference (a handle in it is masked).")]
@@ -173,7 +167,7 @@ def forget_command(
             fs, layout, handle,
             hbase_forget=lab_hbase_forget() if hbase and not dry_run else None,
             pseudonymiser=load_pseudonymiser(key_file),
-            audit_actor=actor or _login(),
+            audit_actor=actor or host_login(),
             reason=reason,
             delete_derived=not keep_derived,
             dry_run=dry_run,
@@ -182,6 +176,7 @@ def forget_command(
 
 
 @app.command("purge")
+@on_edge(actor=True)
 def purge_command(
     status_ids: Annotated[list[str], typer.Argument(help="Ids of statuses deleted at the source.")],
     instance: Annotated[Optional[str], typer.Option(
@@ -196,7 +191,7 @@ def purge_command(
 ) -> None:
     """Remove deleted statuses, and boosts of them, from the raw zone."""
     with _lake(lake, hdfs_user, lake_root) as (fs, layout):
-        report = purge_statuses(fs, layout, status_ids, instance=instance, audit_actor=actor or _login(),
+        report = purge_statuses(fs, layout, status_ids, instance=instance, audit_actor=actor or host_login(),
                                 reason=reason, dry_run=dry_run)
     _finish(report, as_json)
 
@@ -231,6 +226,7 @@ def register_command(
 
 
 @app.command("erasures")
+@on_edge()
 def erasures_command(
     lake: LakeOption = DEFAULT_LAKE,
     hdfs_user: AdminUserOption = ADMIN_USER,

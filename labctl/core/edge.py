@@ -5,15 +5,27 @@ from the host they do not (WebHDFS redirects writes to DataNode host names). So 
 that touch the lake run `python -m labctl ...` on the edge node, where the repository's
 labctl/ and stack/lab.env are mounted, with the address book's `lab-network` target; the
 host only forwards.
+
+A command says so beside its definition, with `@on_edge(...)`; `run_on_edge` is the one
+function that decides and forwards: when labctl targets the lab from the host and the
+command was given no lake of its own (`--lake`), the same command line runs on the edge
+node, with the host's files copied there and its secrets handed over as 0600 files.
+Anywhere else (on the edge itself, against a cluster profile, with --lake) it runs here.
 """
 
 from __future__ import annotations
 
+import functools
+import getpass
 import secrets
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from labctl.core import engine as eng
-from labctl.core.addresses import LAB_NETWORK, TARGET_ENV, service
+from labctl.core.addresses import LAB, LAB_NETWORK, TARGET_ENV, service, target_name
 
 EDGE_USER = "airflow"
 EDGE_UID = 50000
@@ -59,3 +71,116 @@ def secret_file_on_edge(name: str, value: str) -> str:
 
 def remove_on_edge(path: str) -> None:
     eng.exec_in(edge_service(), ["rm", "-f", path], check=False)
+
+
+# --- Where a command runs --------------------------------------------------------------------
+
+_ARGV: ContextVar[list[str] | None] = ContextVar("labctl_argv", default=None)
+
+
+def remember_argv(argv: list[str]) -> None:
+    """The command line as typed (cli.main): what a forwarded command runs on the edge node."""
+    _ARGV.set(list(argv))
+
+
+@dataclass(frozen=True)
+class OnEdge:
+    """How a command that touches the lab's HDFS gets to the edge node."""
+
+    actor: bool = False  # `--actor <the host's login>` unless given: the audit names the person, not the edge's user
+    uploads: str | None = None  # the parameter naming host files: copied to the edge node, named there
+    # Environment variables naming a secret file on the edge node, each from a callable giving
+    # the secret on the host (None: nothing to hand over).
+    secrets: Mapping[str, Callable[[], str | None]] = field(default_factory=dict)
+
+
+def on_edge(*, actor: bool = False, uploads: str | None = None,
+            secrets: Mapping[str, Callable[[], str | None]] | None = None):
+    """Declare that a command reads or writes the lab's HDFS: from the host, it runs on the edge node."""
+    placement = OnEdge(actor, uploads, dict(secrets or {}))
+
+    def mark(function):
+        @functools.wraps(function)
+        def command(*args, **kwargs):
+            code = run_on_edge(placement, kwargs)
+            if code is not None:
+                import typer
+
+                raise typer.Exit(code=code)
+            return function(*args, **kwargs)
+
+        command.on_edge = placement
+        return command
+
+    return mark
+
+
+def forwards(params: Mapping[str, object]) -> bool:
+    """Whether a command declared @on_edge runs on the edge node: labctl targets the lab from
+    the host, and neither the command nor its group was given a lake of its own. A group's
+    callback leaves the decision to the command it invokes (Typer's context, when the command
+    takes one, says which and what its group was given)."""
+    if target_name() != LAB or params.get("lake") is not None:
+        return False
+    context = next((value for value in params.values() if hasattr(value, "invoked_subcommand") and hasattr(value, "parent")), None)
+    if context is not None and context.invoked_subcommand is not None:
+        return False
+    while context is not None:
+        if context.params.get("lake") is not None:
+            return False
+        context = context.parent
+    return True
+
+
+def host_login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment (some containers)
+        return "unknown"
+
+
+def run_on_edge(placement: OnEdge, params: Mapping[str, object]) -> int | None:
+    """None when the command runs here; else its exit code on the edge node (its output shown)."""
+    if not forwards(params):
+        return None
+    from labctl.core.ui import out
+
+    argv = _ARGV.get()
+    if argv is None:
+        from labctl.core.errors import LabError
+
+        raise LabError("this command runs on the lab's edge node, and its command line is not known here",
+                       hint="run it through labctl's entry point (`labctl ...` or `python -m labctl ...`), or give --lake")
+    argv = list(argv)
+    with _handed_over(placement, params, argv) as (argv, environment):
+        code, output = run_labctl(argv, environment=environment)
+    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
+    return code
+
+
+@contextmanager
+def _handed_over(placement: OnEdge, params: Mapping[str, object], argv: list[str]) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """argv and the environment for the edge node, with its uploads and secret files, removed after."""
+    created: list[str] = []
+    environment: dict[str, str] = {}
+    try:
+        if placement.uploads:
+            for path in params.get(placement.uploads) or []:
+                remote = copy_to_edge(Path(path))
+                created.append(remote)
+                argv = [remote if _names(word, Path(path)) else word for word in argv]
+        if placement.actor and params.get("actor") is None:
+            argv += ["--actor", host_login()]
+        for variable, secret in placement.secrets.items():
+            value = secret()
+            if value:
+                environment[variable] = secret_file_on_edge(f"labctl-{secrets.token_hex(4)}", value)
+                created.append(environment[variable])
+        yield argv, environment
+    finally:
+        for path in created:
+            remove_on_edge(path)
+
+
+def _names(word: str, path: Path) -> bool:
+    return not word.startswith("-") and Path(word) == path
