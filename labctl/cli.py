@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
+from labctl.commands.base import group
 from labctl.core import edge
 from labctl.core.errors import LabError
+from labctl.core import ui
 from labctl.core.ui import err
 
-app = typer.Typer(
+app = group(
     help="Provision and drive the Mastodon Analytics Lab: Hadoop, HBase and Airflow in Docker.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -100,12 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         # Without standalone mode click returns typer.Exit's code instead of raising it.
         code = app(args=argv, standalone_mode=False)
         return code if isinstance(code, int) else 0
-    except LabError as exc:
-        err.print(f"[red]error:[/] {exc.message}", highlight=False)
-        if exc.details:
-            err.print(exc.details, markup=False, highlight=False)
-        if exc.hint:
-            err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+    except LabError as exc:  # raised outside a command (command groups report their own the same way)
+        ui.error(exc)
         return 1
     except typer.Exit as exc:
         return exc.exit_code

@@ -18,7 +18,6 @@ from typing import Annotated, Optional
 import typer
 from click.core import ParameterSource
 from hdfs.util import HdfsError
-from rich.console import Console
 from rich.table import Table
 
 from labctl.collect.access import ALL_TIMELINES, AccessReport, check_access
@@ -36,14 +35,14 @@ from labctl.lake.fs import FileSystem, open_filesystem
 from labctl.lake.layout import LakeLayout
 from labctl.lake.permissions import COLLECTOR_USER
 from labctl.lake.retention import DEFAULT_KEEP_DAYS, apply_retention
+from labctl.commands.base import group
+from labctl.core import ui
+from labctl.core.ui import out
 
-out = Console()
-err = Console(stderr=True)
-
-app = typer.Typer(help="Collect Mastodon statuses into the data lake; recordings; the token; the lake.",
+app = group(help="Collect Mastodon statuses into the data lake; recordings; the token; the lake.",
                   no_args_is_help=True)
-token_app = typer.Typer(help=f"The Mastodon access token ({TOKEN_ENV} or {TOKEN_FILE_ENV}).", no_args_is_help=True)
-lake_app = typer.Typer(help="The data lake: zones, partitions, batches and record counts.",
+token_app = group(help=f"The Mastodon access token ({TOKEN_ENV} or {TOKEN_FILE_ENV}).", no_args_is_help=True)
+lake_app = group(help="The data lake: zones, partitions, batches and record counts.",
                        invoke_without_command=True)
 app.add_typer(token_app, name="token")
 app.add_typer(lake_app, name="lake")
@@ -78,24 +77,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 DEFAULT_LAKE = None  # the target's HDFS, from the address book
 
 
-def _fail(exc: LabError) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc.message}", highlight=False)
-    if exc.details:
-        err.print(exc.details, markup=False, highlight=False)
-    if exc.hint:
-        err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
-    return typer.Exit(code=1)
-
-
 @contextmanager
 def lake_failures(lake: str | None = None) -> Iterator[None]:
-    """Known failures as one message and exit code 1: the collector's, and the lake's I/O."""
+    """The lake's I/O failures as a LabError naming the lake."""
     try:
         yield
-    except LabError as exc:
-        raise _fail(exc) from None
     except (OSError, HdfsError) as exc:
-        raise _fail(lake_error(lake, exc)) from None
+        raise lake_error(lake, exc) from None
 
 
 def lake_error(location: str | None, exc: BaseException) -> LabError:
@@ -324,7 +312,7 @@ def _print_summary(summary: LakeSummary) -> None:
     out.print(partitions)
     out.print(f"jobs read: {summary.raw_glob}")
     for problem in summary.problems:
-        err.print(f"[yellow]warning:[/] {problem}")
+        ui.warn(problem)
 
 
 @lake_app.command("provision")
@@ -373,6 +361,6 @@ def lake_prune(
     for path in result.expired if dry_run else result.deleted:
         out.print(f"{verb} {path}")
     for path in result.unreadable:
-        err.print(f"[yellow]warning:[/] not a valid day, kept: {path}")
+        ui.warn(f"not a valid day, kept: {path}")
     out.print(f"{len(result.expired)} partition(s) older than {keep_days} days; {verb} {len(result.expired if dry_run else result.deleted)}")
 

@@ -17,9 +17,9 @@ from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
 from labctl.pipeline import feeds as fd
+from labctl.commands.base import group
 
-app = typer.Typer(help="The feeds (instance x timeline) each scheduled run collects.", no_args_is_help=True,
-                  add_completion=False)
+app = group(help="The feeds (instance x timeline) each scheduled run collects.", no_args_is_help=True)
 
 Instance = Annotated[str, typer.Argument(help="A recorded instance's domain (toot.varmo.de) or a live instance's URL (https://...).")]
 TimelineArg = Annotated[str, typer.Argument(metavar="public|local|tag:NAME", help="Which timeline.")]

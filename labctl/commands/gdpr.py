@@ -19,6 +19,7 @@ from rich.table import Table
 from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption, lake_failures, lake_location
 from labctl.core.edge import host_login, on_edge
 from labctl.core.errors import LabError
+from labctl.core import ui
 from labctl.core.ui import err, out
 from labctl.governance import inventory, roles
 from labctl.governance.erasure import ErasureReport, forget, purge_statuses, read_audit_log
@@ -26,11 +27,11 @@ from labctl.governance.pseudonym import Pseudonymiser
 from labctl.lake.fs import FileSystem, open_filesystem
 from labctl.lake.layout import LakeLayout
 from labctl.lake.permissions import ADMIN_USER
+from labctl.commands.base import group
 
-app = typer.Typer(
+app = group(
     help="GDPR: erase an account (Art. 17), purge deleted statuses, the register (Art. 30), the erasure log.",
     no_args_is_help=True,
-    add_completion=False,
 )
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
@@ -123,9 +124,9 @@ def _print_report(report: ErasureReport) -> None:
         rows = f" ({report.hbase_rows} rows)" if report.hbase_rows is not None else ""
         out.print(f"  HBase: {report.hbase}{rows}", highlight=False)
     for op in report.recovered:
-        err.print(f"[yellow]note:[/] finished an interrupted erasure first: {op}")
+        ui.info(f"note: finished an interrupted erasure first: {op}")
     for problem in report.problems:
-        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        ui.warn(problem)
     for path in report.residue:
         err.print(f"[red]still names the account:[/] {path}", highlight=False)
     if report.audit_path:
@@ -138,9 +139,9 @@ def _finish(report: ErasureReport, as_json: bool) -> None:
     else:
         _print_report(report)
     if not report.ok:
-        if report.hbase.startswith("failed"):
-            err.print("[yellow]hint:[/] the lake is clean; run the same command again once HBase is reachable")
-        raise typer.Exit(code=1)
+        hbase_failed = report.hbase.startswith("failed")
+        raise LabError(f"the {report.kind} is not complete" + (": HBase failed" if hbase_failed else ": see above"),
+                       hint="the lake is clean; run the same command again once HBase is reachable" if hbase_failed else None)
 
 
 @app.command("forget")
@@ -215,13 +216,12 @@ def register_command(
         for path in stale:
             err.print(f"{'rewrote' if write else '[red]out of date:[/]'} {path}", highlight=False)
         if check and stale and not write:
-            err.print("[yellow]hint:[/] labctl gdpr register --write")
-            raise typer.Exit(code=1)
+            raise LabError("the documents' generated tables are out of date", hint="labctl gdpr register --write")
         return
     if REGISTER_DOC.is_file():
         typer.echo(refresh(REGISTER_DOC.read_text(encoding="utf-8")), nl=False)
     else:  # an installed labctl without the documents: the code's part of the register
-        err.print(f"[yellow]note:[/] {REGISTER_DOC} not found; printing the field inventory only")
+        ui.info(f"note: {REGISTER_DOC} not found; printing the field inventory only")
         typer.echo(inventory.render_markdown(), nl=False)
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from rich.live import Live
 from rich.table import Table
 
 from labctl.core import addresses as ab
@@ -68,7 +66,7 @@ def seed(
         for domain in domains:
             one_code, one_output = edge.run_labctl(_collect_args(f"{replay}/{domain}", timeline, limit) + common)
             code, output = code or one_code, output + one_output
-    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
+    ui.raw(output)
     if code != 0:
         raise typer.Exit(code=code)
 
@@ -168,27 +166,21 @@ def _follow(api: AirflowAPI, run_id: str, timeout: float) -> rn.RunState:
     state = rn.poll(api, run_id)
     seen: dict[str, str] = {}
     # A live table on a terminal; one line per task state change in CI logs.
-    with Live(_tasks_table(state), console=ui.err, refresh_per_second=2, transient=False) if ui.err.is_terminal else _nothing() as live:
+    with ui.live(_tasks_table(state)) as update:
         while state.state not in rn.TERMINAL:
             if time.monotonic() - started > timeout:
                 raise LabError(f"run {run_id} still {state.state} after {timeout:.0f} s", hint="follow it in the Airflow UI")
             time.sleep(3)
             state = rn.poll(api, run_id)
             state.started = started
-            if live is not None:
-                live.update(_tasks_table(state))
-            else:
+            update(_tasks_table(state))
+            if not ui.err.is_terminal:
                 for task, value in state.tasks.items():
                     if seen.get(task) != value and value != "none":
                         ui.info(f"{time.monotonic() - started:6.0f} s  {task}: {value}")
                         seen[task] = value
     state.started = started
     return state
-
-
-@contextmanager
-def _nothing():
-    yield None
 
 
 def _tasks_table(state: rn.RunState) -> Table:

@@ -17,6 +17,7 @@ from labctl.core import lab, ui
 from labctl.core.addresses import service
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
+from labctl.commands.base import group
 
 SERVICE = service("MASTODON_REPLAY", Manifest(environ={}))
 # The settings `set` changes, as (option name, manifest key).
@@ -31,7 +32,7 @@ SETTINGS = {
     "rate_window": "REPLAY_RATE_WINDOW",
 }
 
-app = typer.Typer(help="The lab's Mastodon replay server: required token and fault injection.", no_args_is_help=True, add_completion=False)
+app = group(help="The lab's Mastodon replay server: required token and fault injection.", no_args_is_help=True)
 
 
 def current(manifest: Manifest) -> dict[str, str]:

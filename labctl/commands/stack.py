@@ -295,7 +295,7 @@ def version(
             VERSIONS_DOC.write_text(document)
             err.print(f"wrote {VERSIONS_DOC.relative_to(VERSIONS_DOC.parents[1])}", highlight=False)
         else:
-            out.print(document, end="", markup=False, highlight=False, soft_wrap=True)
+            ui.raw(document)
         return
     versions = all_versions(Manifest())
     if as_json:
@@ -318,7 +318,7 @@ def exec_(
     edge = edge_service()
     service = service or edge
     code, output = eng.exec_in(service, command, user=EDGE_USER if service == edge else None, check=False)
-    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
+    ui.raw(output)
     if code != 0:
         raise typer.Exit(code=code)
 

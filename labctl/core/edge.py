@@ -143,7 +143,7 @@ def run_on_edge(placement: OnEdge, params: Mapping[str, object]) -> int | None:
     """None when the command runs here; else its exit code on the edge node (its output shown)."""
     if not forwards(params):
         return None
-    from labctl.core.ui import out
+    from labctl.core import ui
 
     argv = _ARGV.get()
     if argv is None:
@@ -154,7 +154,7 @@ def run_on_edge(placement: OnEdge, params: Mapping[str, object]) -> int | None:
     argv = list(argv)
     with _handed_over(placement, params, argv) as (argv, environment):
         code, output = run_labctl(argv, environment=environment)
-    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
+    ui.raw(output)
     return code
 
 

@@ -9,7 +9,6 @@ import json
 import time
 from dataclasses import dataclass
 
-from rich.live import Live
 from rich.table import Table
 
 from labctl.core import addresses as ab
@@ -69,7 +68,7 @@ def wait_healthy(manifest: Manifest, workers: int, timeout: float, poll: float =
     deadline = time.monotonic() + timeout
     state = {check.name: ("waiting", "") for check in CHECKS}
     passed: dict[str, CheckResult] = {}
-    with Live(_table(state), console=ui.err, refresh_per_second=4, transient=not ui.err.is_terminal) as live:
+    with ui.live(_table(state)) as update:
         while True:
             for check in CHECKS:
                 if check.name in passed:
@@ -79,14 +78,14 @@ def wait_healthy(manifest: Manifest, workers: int, timeout: float, poll: float =
                     passed[check.name] = CheckResult(check, True, detail)
                     state[check.name] = ("ok", detail)
                     if not ui.err.is_terminal:
-                        ui.err.print(f"[green]✓[/] {check.name}: {detail}")
+                        ui.info(f"✓ {check.name}: {detail}")
                 except DagImportError as exc:
                     state[check.name] = ("failed", str(exc))
-                    live.update(_table(state))
+                    update(_table(state))
                     raise LabError(f"{check.name}: {exc}", hint="fix the DAG, then `labctl deploy`") from exc
                 except NotReady as exc:
                     state[check.name] = ("waiting", str(exc))
-                live.update(_table(state))
+                update(_table(state))
             if len(passed) == len(CHECKS):
                 return list(passed.values())
             if time.monotonic() > deadline:

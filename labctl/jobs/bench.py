@@ -27,7 +27,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from rich.console import Console
 from rich.table import Table
 
 from labctl.jobs.definition import JOBS_DIR, Step, load_job
@@ -267,7 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        Console().print(report(result))
+        from labctl.core import ui
+
+        ui.out.print(report(result))
     return 0 if result["same_metrics"] else 1
 
 
