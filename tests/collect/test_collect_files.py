@@ -195,7 +195,7 @@ def test_ingest_command(tmp_path):
 
 
 def test_the_benchmark_reports_a_throughput(tmp_path, capsys):
-    from labctl.collect.bench import main
+    from collection import main
 
     recording = write_jsonl(make_timeline(300), tmp_path / "rec.jsonl.gz")
     assert main(["--recording", str(recording), "--include-noindex", "--batch-size", "100"]) == 0
