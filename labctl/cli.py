@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
+from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, lake, pipeline, query, replay, seed, stack, status, token
 from labctl.commands.base import group
 from labctl.core import edge
 from labctl.core.errors import LabError
@@ -51,9 +51,13 @@ def completion(shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", hel
 
 
 stack.register(app)
+status.register(app)
+seed.register(app)
 pipeline.register(app)
-# collect, ingest, record, `token check` and `lake` sit at the top level, as users type them.
+# collect, ingest and record sit at the top level, as users type them.
 app.add_typer(collect.app)
+app.add_typer(token.app, name="token", help="The Mastodon access token: what it may read (check), stored for the DAG's live source (store).")
+app.add_typer(lake.app, name="lake", help="The data lake: zones, partitions, batches and record counts.")
 # `labctl query NAME` and `labctl report`, reading HBase through Thrift.
 app.add_typer(query.app)
 app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labctl.collect.errors import CollectError
-from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
+from labctl.collect.writer import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
 from labctl.collect.records import iter_raw_records
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser
 from labctl.governance.policy import IngestionPolicy

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption, lake_failures, lake_location
+from labctl.commands.options import JsonOption, LakeTarget, lake_options
 from labctl.core.edge import host_login, on_edge
 from labctl.core.errors import LabError
 from labctl.core import ui
@@ -24,7 +24,7 @@ from labctl.core.ui import err, out
 from labctl.governance import inventory, roles
 from labctl.governance.erasure import ErasureReport, forget, purge_statuses, read_audit_log
 from labctl.governance.pseudonym import Pseudonymiser
-from labctl.lake.fs import FileSystem, open_filesystem
+from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout
 from labctl.lake.permissions import ADMIN_USER
 from labctl.commands.base import group
@@ -63,8 +63,8 @@ def generated_sections(document: str) -> list[str]:
 
 
 # Erasure rewrites every zone, so it runs as the HDFS superuser (a lab administrator's job).
-AdminUserOption = Annotated[str, typer.Option("--hdfs-user", envvar="LABCTL_HDFS_ADMIN_USER",
-                                              help="HDFS user: erasure rewrites every zone, so the superuser.")]
+admin_lake = lake_options(user=ADMIN_USER, user_envvar="LABCTL_HDFS_ADMIN_USER",
+                          user_help="HDFS user: erasure rewrites every zone, so the superuser.")
 ActorOption = Annotated[Optional[str], typer.Option("--actor", help="Who carries it out, for the audit log "
                                                                     "(default: your login name).")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Count what would change; write nothing.")]
@@ -74,14 +74,10 @@ KeyFileOption = Annotated[Optional[Path], typer.Option(
 
 
 @contextmanager
-def _lake(lake: str | None, user: str, root: str) -> Iterator[tuple[FileSystem, LakeLayout]]:
-    """The lake, with its known failures turned into one message and exit code 1."""
-    lake = lake_location(lake)
-    try:
-        fs, layout = open_filesystem(lake, user=user), LakeLayout(root)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    with lake_failures(lake):
+def _lake(target: LakeTarget) -> Iterator[tuple[FileSystem, LakeLayout]]:
+    """The lake, with its known failures turned into one LabError."""
+    fs, layout = target.open()
+    with target.failures():
         yield fs, layout
 
 
@@ -146,8 +142,10 @@ def _finish(report: ErasureReport, as_json: bool) -> None:
 
 @app.command("forget")
 @on_edge(actor=True)
+@admin_lake
 def forget_command(
     handle: Annotated[str, typer.Argument(help="The account, user@host (e.g. alice@mastodon.social).")],
+    target: LakeTarget,
     reason: Annotated[str, typer.Option("--reason", help="Why: the request's reference (a handle in it is masked).")]
     = "erasure request (GDPR Art. 17)",
     actor: ActorOption = None,
@@ -156,14 +154,11 @@ def forget_command(
         "--keep-derived", help="Do not delete curated/quarantine runs naming the account (they are reported).")] = False,
     dry_run: DryRunOption = False,
     key_file: KeyFileOption = None,
-    lake: LakeOption = DEFAULT_LAKE,
-    hdfs_user: AdminUserOption = ADMIN_USER,
-    lake_root: LakeRootOption = "/lake",
     as_json: JsonOption = False,
 ) -> None:
     """Erase an account: its records and boosts of them leave the raw zone, mentions of it are
     redacted, derived runs naming it are deleted, its HBase rows too; the audit log gets its pseudonym."""
-    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+    with _lake(target) as (fs, layout):
         report = forget(
             fs, layout, handle,
             hbase_forget=lab_hbase_forget() if hbase and not dry_run else None,
@@ -178,20 +173,19 @@ def forget_command(
 
 @app.command("purge")
 @on_edge(actor=True)
+@admin_lake
 def purge_command(
     status_ids: Annotated[list[str], typer.Argument(help="Ids of statuses deleted at the source.")],
+    target: LakeTarget,
     instance: Annotated[Optional[str], typer.Option(
         "--instance", help="Only this instance's partition (ids are per instance).")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "deleted at the source",
     actor: ActorOption = None,
     dry_run: DryRunOption = False,
-    lake: LakeOption = DEFAULT_LAKE,
-    hdfs_user: AdminUserOption = ADMIN_USER,
-    lake_root: LakeRootOption = "/lake",
     as_json: JsonOption = False,
 ) -> None:
     """Remove deleted statuses, and boosts of them, from the raw zone."""
-    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+    with _lake(target) as (fs, layout):
         report = purge_statuses(fs, layout, status_ids, instance=instance, audit_actor=actor or host_login(),
                                 reason=reason, dry_run=dry_run)
     _finish(report, as_json)
@@ -227,14 +221,10 @@ def register_command(
 
 @app.command("erasures")
 @on_edge()
-def erasures_command(
-    lake: LakeOption = DEFAULT_LAKE,
-    hdfs_user: AdminUserOption = ADMIN_USER,
-    lake_root: LakeRootOption = "/lake",
-    as_json: JsonOption = False,
-) -> None:
+@admin_lake
+def erasures_command(target: LakeTarget, as_json: JsonOption = False) -> None:
     """The erasure audit log: every forget and purge, oldest first."""
-    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+    with _lake(target) as (fs, layout):
         records = read_audit_log(fs, layout)
     if as_json:
         typer.echo(json.dumps(records, indent=2))

@@ -10,6 +10,7 @@ import typer
 
 from rich.table import Table
 
+from labctl.commands.seed import Source, chosen_source, existing
 from labctl.core import addresses as ab
 from labctl.core import clients, edge, ui
 from labctl.core import runs as rn
@@ -17,69 +18,6 @@ from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
-
-
-def seed(
-    files: Annotated[Optional[list[Path]], typer.Option("--file", help="Statuses files to ingest (JSON lines or JSON arrays, .gz too); repeat for several.")] = None,
-    live: Annotated[bool, typer.Option("--live", help="Collect from a live instance with your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE).")] = False,
-    instance: Annotated[Optional[str], typer.Option("--instance", help="With --live: the instance's base URL; else one recorded instance's domain (default: all).")] = None,
-    timeline: Annotated[str, typer.Option("--timeline", metavar="public|local|tag:NAME", help="Which timeline.")] = "public",
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
-    include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex (off by default).")] = False,
-    as_instance: Annotated[Optional[str], typer.Option("--as-instance", help="With --file: the instance partition the files land in (default: files).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
-) -> None:
-    """Seed the lake's raw zone: by default the recorded data set, replayed offline through
-    the lab's Mastodon replay server and collected with Mastodon.py, exactly as a live instance."""
-    common = (["--include-noindex"] if include_noindex else []) + (["--json"] if as_json else [])
-    if files and live:
-        raise LabError("--file and --live are two different sources: choose one")
-    if as_instance and not files:
-        raise LabError("--as-instance names the partition of --file data", hint="collections take the instance's own domain")
-    if files:
-        uploaded = [edge.copy_to_edge(path) for path in _existing(files)]
-        try:
-            code, output = edge.run_labctl(["ingest", *uploaded, *common, *(["--as-instance", as_instance] if as_instance else [])])
-        finally:
-            for path in uploaded:
-                edge.remove_on_edge(path)
-    elif live:
-        if not instance:
-            raise LabError("--live needs --instance URL", hint="e.g. --instance https://mastodon.social --timeline public")
-        from labctl.collect.token import load_token
-
-        token = load_token()
-        if not token:
-            raise LabError("no Mastodon token", hint="export MASTODON_ACCESS_TOKEN or point MASTODON_ACCESS_TOKEN_FILE at a 0600 file")
-        token_file = edge.secret_file_on_edge("labctl-seed-token", token.reveal())
-        try:
-            code, output = edge.run_labctl(_collect_args(instance, timeline, limit) + common, environment={"MASTODON_ACCESS_TOKEN_FILE": token_file})
-        finally:
-            edge.remove_on_edge(token_file)
-    else:
-        # The recorded data set: every instance the replay server serves (or the one --instance names).
-        from labctl.commands.feeds import recorded_instances
-
-        domains = [instance] if instance else recorded_instances(Manifest())
-        replay = ab.current(target=ab.LAB_NETWORK).replay  # as the edge node reaches it
-        code, output = 0, ""
-        for domain in domains:
-            one_code, one_output = edge.run_labctl(_collect_args(f"{replay}/{domain}", timeline, limit) + common)
-            code, output = code or one_code, output + one_output
-    ui.raw(output)
-    if code != 0:
-        raise typer.Exit(code=code)
-
-
-def _collect_args(instance: str, timeline: str, limit: int | None) -> list[str]:
-    return ["collect", "--instance", instance, "--timeline", timeline] + (["--limit", str(limit)] if limit else [])
-
-
-def _existing(paths: list[Path]) -> list[Path]:
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise LabError(f"no such file: {', '.join(missing)}")
-    return paths
 
 
 def deploy() -> None:
@@ -120,8 +58,8 @@ def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
 
 
 def run(
-    source: Annotated[Optional[str], typer.Option("--source", help="Default: the declared feeds (`labctl feeds list`). Or one feed for this run: recorded (the replay server; --instance DOMAIN), file (--file) or live (--instance URL).")] = None,
-    files: Annotated[Optional[list[Path]], typer.Option("--file", help="With --source file: statuses files, copied to the edge node.")] = None,
+    source: Annotated[Optional[Source], typer.Option("--source", show_default=False, help="Default: the declared feeds (`labctl feeds list`). Or one feed for this run: recorded (the replay server; --instance DOMAIN), file (--file) or live (--instance URL).")] = None,
+    files: Annotated[Optional[list[Path]], typer.Option("--file", help="Statuses files, copied to the edge node. Implies --source file.")] = None,
     instance: Annotated[Optional[str], typer.Option("--instance", help="With --source live: the instance's URL (token: the Airflow Connection mastodon_default).")] = None,
     timeline: Annotated[str, typer.Option("--timeline", help="public, local or tag:NAME.")] = "public",
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
@@ -132,17 +70,23 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="The run's summary as JSON on stdout (progress stays on stderr).")] = False,
 ) -> None:
     """Trigger the pipeline DAG through Airflow's REST API and follow it task by task."""
+    source = chosen_source(source, files)
+    if source is Source.file and not files:
+        raise LabError("--source file needs --file PATH")
+    if files and not ab.current().is_lab:
+        raise LabError("files reach a run through the lab's edge node; this target has none",
+                       hint="`labctl seed --file PATH` ingests them from here, then `labctl run` processes the raw zone")
     manifest = Manifest()
     api = AirflowAPI(manifest)
     rn.wait_for_dag(api)
     rn.unpause(api)
     conf: dict = {"include_noindex": include_noindex, "fail_task": fail_task, "limit": limit, "collect_retries": collect_retries}
     if source:
-        conf.update(source=source, timeline=timeline)
+        conf.update(source=source.value, timeline=timeline)
     if instance:
         conf["instance"] = instance
     if files:
-        conf["files"] = [edge.copy_to_edge(path) for path in _existing(files)]
+        conf["files"] = [edge.copy_to_edge(path) for path in existing(files)]
     run_id = rn.trigger(api, conf)
     ui.info(f"triggered {rn.DAG_ID} run {run_id}")
     state = _follow(api, run_id, timeout)
@@ -309,5 +253,5 @@ def smoke(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (deploy, seed, run, alerts, smoke):
+    for command in (deploy, run, alerts, smoke):
         app.command()(command)

@@ -113,3 +113,37 @@ def test_every_command_with_a_lake_declares_where_it_runs():
     undeclared = [" ".join(path) for path, callback in _commands(app)
                   if callback is not None and "lake" in inspect.signature(callback).parameters and not hasattr(callback, "on_edge")]
     assert undeclared == []
+
+
+def test_seed_file_is_ingest_on_the_edge(edge_node, tmp_path):
+    data = tmp_path / "mine.jsonl"
+    data.write_bytes(b'{"id": "1"}\n')
+    assert main(["seed", "--file", str(data), "--as-instance", "mine"]) == 0
+    (ran, _), = edge_node["ran"]
+    assert ran == ["ingest", "/edge/upload/mine.jsonl", "--as-instance", "mine"]
+
+
+def test_seed_live_and_source_live_are_one_choice(edge_node, monkeypatch):
+    monkeypatch.setenv("MASTODON_ACCESS_TOKEN", "tok")
+    assert main(["seed", "--source", "live", "--instance", "https://m.example", "--limit", "3"]) == 0
+    assert main(["seed", "--live", "--instance", "https://m.example", "--limit", "3"]) == 0  # the older spelling
+    (first, first_env), (second, second_env) = edge_node["ran"]
+    assert first == second == ["collect", "--instance", "https://m.example", "--timeline", "public", "--limit", "3"]
+    assert set(first_env) == set(second_env) == {"MASTODON_ACCESS_TOKEN_FILE"}
+
+
+def test_seed_recorded_collects_each_recorded_instance_from_the_replay_server_the_edge_reaches(edge_node, monkeypatch):
+    from labctl.commands import feeds
+    from labctl.core import addresses as ab
+
+    monkeypatch.setattr(feeds, "recorded_instances", lambda manifest: ["a.example", "b.example"])
+    assert main(["seed"]) == 0
+    replay = ab.current(target=ab.LAB_NETWORK).replay
+    assert [ran[2] for ran, _ in edge_node["ran"]] == [f"{replay}/a.example", f"{replay}/b.example"]
+
+
+@pytest.mark.parametrize("argv", [["seed", "--source", "live", "--file", "x"], ["seed", "--live", "--file", "x"],
+                                  ["run", "--source", "recorded", "--file", "x"]])
+def test_two_sources_at_once_are_refused(edge_node, argv, capsys):
+    assert main(argv) == 1
+    assert "name different sources: choose one" in capsys.readouterr().err and edge_node["ran"] == []

@@ -19,7 +19,7 @@ from labctl.collect.files import ingest_files
 from labctl.collect.records import iter_raw_records
 from labctl.collect.recording import record_timeline
 from labctl.collect.timelines import Timeline
-from labctl.commands.collect import app
+from labctl.cli import app
 from labctl.governance.minimise import minimise
 from labctl.lake.fs import LocalFileSystem
 
