@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 from labctl.collect.client import ClientOptions  # noqa: E402
 from labctl.collect.collector import CollectOptions, collect_timeline  # noqa: E402
 from labctl.collect.files import ingest_files  # noqa: E402
-from labctl.collect.writer import DEFAULT_BATCH_SIZE  # noqa: E402
 from labctl.collect.timelines import Timeline  # noqa: E402
+from labctl.collect.writer import DEFAULT_BATCH_SIZE  # noqa: E402
 from labctl.lake.fs import LocalFileSystem  # noqa: E402
 from labctl.replay.app import create_app  # noqa: E402
 from labctl.replay.config import ReplayConfig  # noqa: E402

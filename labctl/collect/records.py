@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from labctl.lake.lines import decoder, dumps_line, parse_object
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = b" \t\r\n"
 
@@ -22,29 +24,6 @@ _WHITESPACE = b" \t\r\n"
 class RawRecord:
     line: bytes  # the record as one line, without its newline
     status: dict[str, Any] | None  # None: not a JSON object; keep `line` as it is
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-# RFC 8259 JSON only: Python would otherwise accept NaN and Infinity, which the jobs reject.
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def parse_object(line: bytes) -> dict[str, Any] | None:
-    """The JSON object on a line, or None when the line is anything else."""
-    try:
-        value = _decoder.decode(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def dumps_line(value: Any) -> bytes:
-    """One JSON line in UTF-8. U+2028/U+2029 are escaped: some line readers split on them."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -79,7 +58,7 @@ def _is_single_document(path: Path) -> bool:
     if not stripped[:1] in (b"[", b"{"):
         return False
     try:
-        _decoder.decode(stripped.decode("utf-8"))
+        decoder.decode(stripped.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return True
     return stripped[:1] == b"["  # a one-line array is one document too
@@ -88,7 +67,7 @@ def _is_single_document(path: Path) -> bool:
 def _whole_document(data: bytes) -> Any | None:
     """The file as one JSON value, or None to fall back to reading it line by line."""
     try:
-        return _decoder.decode(data.decode("utf-8"))
+        return decoder.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
 
