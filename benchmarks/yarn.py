@@ -2,7 +2,7 @@
 
 For each size, on one generated input (labctl.seedgen's realistic recording):
 - pipe: `mapper | LC_ALL=C sort --parallel=1 | reducer`, step after step, on the host
-  (labctl.jobs.bench.time_pipe), the single-process baseline of issue 4;
+  (benchmarks/jobs_local.py's time_pipe), the single-process baseline of issue 4;
 - yarn: the same file in HDFS (/bench/<size>/input), through labctl.pipeline.yarn.run_steps on
   the edge node, the function the DAG's run_jobs task calls: wall time per step, then each job's
   phases and counters from the JobHistory server's REST API;
@@ -226,7 +226,7 @@ def yarn_run(script: str, input_glob: str, output_root: str, properties: dict[st
 
 def pipe_baseline(source: Path, workdir: Path, size: int, run: bool, staged: bool) -> tuple[dict, dict] | None:
     """The pipe's seconds and metrics: timed now, or as kept in `workdir` by an earlier call."""
-    from labctl.jobs.bench import time_pipe
+    from jobs_local import time_pipe
     from labctl.jobs.definition import load_job
     from labctl.jobs.output import metrics_from_output
 
@@ -244,7 +244,7 @@ def pipe_baseline(source: Path, workdir: Path, size: int, run: bool, staged: boo
 
 def measure(size: int, runs: list[str], variants: list[tuple[str, dict[str, str], bool]], workdir: Path, seed: int, keep: bool, staged: bool) -> dict:
     """`variants`: (label, settings, one map per file?), each a YARN run on the same input."""
-    from labctl.jobs.bench import write_input
+    from jobs_local import write_input
 
     source = workdir / f"statuses-{size}-seed{seed}.jsonl"
     if not source.exists():  # same size and seed, same bytes: a kept input is reused
@@ -375,7 +375,7 @@ def dag_run(statuses: int, workdir: Path, seed: int) -> dict:
     from labctl.core.airflow_api import AirflowAPI
     from labctl.core.manifest import Manifest
     from labctl.core.runs import DAG_ID, TASK_ORDER
-    from labctl.jobs.bench import write_input
+    from jobs_local import write_input
 
     source = workdir / f"statuses-{statuses}-seed{seed}.jsonl"
     if not source.exists():

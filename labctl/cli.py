@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, pipeline, query, replay, stack
-from labctl.commands.gdpr import FORGET_WAIT_SECONDS
+from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, lake, pipeline, query, replay, seed, stack, status, token
+from labctl.commands.base import group
+from labctl.core import edge
 from labctl.core.errors import LabError
+from labctl.core import ui
 from labctl.core.ui import err
 
-app = typer.Typer(
+app = group(
     help="Provision and drive the Mastodon Analytics Lab: Hadoop, HBase and Airflow in Docker.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -52,9 +51,13 @@ def completion(shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", hel
 
 
 stack.register(app)
+status.register(app)
+seed.register(app)
 pipeline.register(app)
-# collect, ingest, record, `token check` and `lake` sit at the top level, as users type them.
+# collect, ingest and record sit at the top level, as users type them.
 app.add_typer(collect.app)
+app.add_typer(token.app, name="token", help="The Mastodon access token: what it may read (check), stored for the DAG's live source (store).")
+app.add_typer(lake.app, name="lake", help="The data lake: zones, partitions, batches and record counts.")
 # `labctl query NAME` and `labctl report`, reading HBase through Thrift.
 app.add_typer(query.app)
 app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
@@ -94,79 +97,6 @@ _reflow_all(app)
 ERROR_LOG = Path.home() / ".cache" / "labctl" / "last-error.log"
 
 
-# Commands that read or write the HDFS lake run on the lab's edge node, where
-# WebHDFS's redirects to DataNodes resolve (labctl/core/edge.py).
-EDGE_COMMANDS = {
-    ("lake", "prune"): [],  # each zone's owner deletes in it (labctl/commands/collect.py)
-    ("lake",): ["--hdfs-user", "engineer"],
-    ("gdpr", "forget"): [],
-    ("gdpr", "purge"): [],
-    ("gdpr", "erasures"): [],
-}
-
-
-def _edge_extra(argv: list[str]) -> list[str] | None:
-    for prefix, extra in EDGE_COMMANDS.items():
-        if tuple(argv[: len(prefix)]) == prefix:
-            return extra
-    return None
-
-
-def _forward_to_edge(argv: list[str]) -> int | None:
-    import os
-
-    extra = _edge_extra(argv)
-    if extra is None or os.environ.get("LABCTL_ON_EDGE") or "--lake" in argv or "--help" in argv:
-        return None
-    import getpass
-
-    from labctl.core import edge
-    from labctl.core.ui import out
-
-    extra = [] if "--hdfs-user" in argv else list(extra)
-    if argv[0] == "gdpr" and "--actor" not in argv and argv[1] != "erasures":
-        extra += ["--actor", getpass.getuser()]  # the person at the host, not the edge's service user
-    with _on_host(argv) as more:
-        code, output = edge.run_labctl([*argv, *extra, *more])
-    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
-    return code
-
-
-def _option(argv: list[str], name: str) -> str | None:
-    """The value of `--name VALUE` or `--name=VALUE` in argv, before Typer parses it on the edge."""
-    for index, word in enumerate(argv):
-        if word == name and index + 1 < len(argv):
-            return argv[index + 1]
-        if word.startswith(name + "="):
-            return word.split("=", 1)[1]
-    return None
-
-
-@contextmanager
-def _on_host(argv: list[str]) -> Iterator[list[str]]:
-    """What a forwarded command needs from the host, where Airflow's API and its login are:
-    `lake` shows the lab's own retention; `gdpr forget` and `purge` run while no DAG run does."""
-    from labctl.core import runs
-    from labctl.core.airflow_api import AirflowAPI
-    from labctl.core.manifest import Manifest
-
-    if argv[:1] == ["lake"] and argv[1:2] != ["prune"] and _option(argv, "--keep-days") is None:
-        try:
-            setting = runs.retention_setting(AirflowAPI(Manifest(), timeout=5))
-        except LabError:  # Airflow not answering: the default is shown, as the DAG would use it
-            setting = None
-        yield ["--keep-days", setting] if setting else []
-    elif argv[:2] in (["gdpr", "forget"], ["gdpr", "purge"]) and "--dry-run" not in argv:
-        try:
-            wait = float(_option(argv, "--wait") or FORGET_WAIT_SECONDS)
-        except ValueError:
-            wait = FORGET_WAIT_SECONDS  # the edge's Typer reports the bad value
-        with runs.pipeline_quiet(AirflowAPI(Manifest()), wait=wait, what=f"gdpr {argv[1]}"):
-            yield []
-    else:
-        yield []
-
-
 def main(argv: list[str] | None = None) -> int:
     """One error handler: known failures print one clear message; others leave a traceback file.
 
@@ -176,16 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     not Typer's to handle and comes through as itself.
     """
     argv = sys.argv[1:] if argv is None else argv
+    # Commands declared @on_edge run this command line on the edge node (labctl/core/edge.py).
+    edge.remember_argv(argv)
     try:
-        forwarded = _forward_to_edge(argv)
-        if forwarded is not None:
-            return forwarded
         app(args=argv, prog_name="labctl", standalone_mode=True)
         return 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except LabError as exc:
-        _print_lab_error(exc)
+    except LabError as exc:  # raised outside a command (command groups report their own the same way)
+        ui.error(exc)
         return 1
     except KeyboardInterrupt:  # outside Typer's own handling (e.g. while forwarding to the edge)
         err.print("aborted")
@@ -195,14 +124,6 @@ def main(argv: list[str] | None = None) -> int:
         ERROR_LOG.write_text(traceback.format_exc())
         err.print(f"[red]unexpected error:[/] {exc!r} (traceback in {ERROR_LOG})", highlight=False)
         return 2
-
-
-def _print_lab_error(exc: LabError) -> None:
-    err.print(f"[red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)  # paths stay whole
-    if exc.details:
-        err.print(exc.details, markup=False, highlight=False)
-    if exc.hint:
-        err.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)
 
 
 def entrypoint() -> None:

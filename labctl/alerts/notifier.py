@@ -7,7 +7,6 @@ import os
 
 from airflow.sdk import BaseNotifier
 
-DEFAULT_URL = "http://alert-sink:8025/alerts"
 
 
 class LabWebhookNotifier(BaseNotifier):
@@ -33,9 +32,21 @@ class LabWebhookNotifier(BaseNotifier):
             "try_number": getattr(ti, "try_number", None),
             "error": repr(exception)[:2000] if exception else None,
         }
-        url = self.url or os.environ.get("ALERT_WEBHOOK_URL", DEFAULT_URL)
-        response = requests.post(url, json=alert, timeout=10)
+        from labctl.core.addresses import current
+
+        url = self.url or os.environ.get("ALERT_WEBHOOK_URL") or default_url()
+        response = requests.post(url, json=alert, timeout=current().timeouts.rest)
         response.raise_for_status()
+
+
+def default_url() -> str:
+    """The alert sink of the address book (the lab's, as its containers reach it)."""
+    from labctl.core.addresses import current
+
+    sink = current().alert_sink
+    if sink is None:
+        raise ValueError("no alert sink on this target: set ALERT_WEBHOOK_URL on the Airflow workers")
+    return f"{sink}/alerts"
 
 
 def _index(value) -> str | None:

@@ -15,7 +15,7 @@ _lock = threading.Lock()
 
 
 def create_app(store: Path = STORE) -> Flask:
-    app = Flask("alert-sink")
+    app = Flask(__name__)
 
     @app.post("/alerts")
     def receive():
@@ -44,4 +44,6 @@ def create_app(store: Path = STORE) -> Flask:
 def main() -> None:
     from waitress import serve
 
-    serve(create_app(), host=os.environ.get("ALERT_HOST", "0.0.0.0"), port=int(os.environ.get("ALERT_PORT", "8025")))
+    from labctl.core.addresses import ANY_ADDRESS, listen_port
+
+    serve(create_app(), host=os.environ.get("ALERT_HOST", ANY_ADDRESS), port=int(os.environ.get("ALERT_PORT") or listen_port("ALERT_SINK")))

@@ -20,20 +20,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from labctl.collect.errors import CollectError
-from labctl.collect.pipeline import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
 from labctl.collect.records import check_file, iter_raw_records
+from labctl.collect.writer import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
+from labctl.governance.erasure import ErasedAccounts
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser
 from labctl.governance.policy import IngestionPolicy
 from labctl.governance.pseudonym import Pseudonymiser
 from labctl.lake.checkpoints import CheckpointStore
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout
-
-if TYPE_CHECKING:  # a runtime import would be circular (erasure reads labctl.collect.records)
-    from labctl.governance.erasure import ErasedAccounts
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from labctl.collect.access import check_access
 from labctl.collect.client import MAX_PAGE_SIZE, ClientOptions, MastodonClient, refusal
 from labctl.collect.collector import fetch_newest
 from labctl.collect.errors import AccessDenied, CollectError
-from labctl.collect.records import dumps_line
+from labctl.lake.lines import dumps_line
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import Secret
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser

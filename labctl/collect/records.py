@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from labctl.collect.errors import CollectError
+from labctl.lake.lines import decoder, dumps_line, parse_object
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = b" \t\r\n"
@@ -48,32 +49,6 @@ class InputFileError(CollectError):
 class RawRecord:
     line: bytes  # the record as one line, without its newline (see line_safe)
     status: dict[str, Any] | None  # None: not a JSON object; keep `line` as it is
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-# RFC 8259 JSON only: Python would otherwise accept NaN and Infinity, which the jobs reject.
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def parse_object(line: bytes) -> dict[str, Any] | None:
-    """The JSON object on a line, or None when the line is anything else."""
-    try:
-        value = _decoder.decode(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def dumps_line(value: Any) -> bytes:
-    """One JSON line in UTF-8. U+2028/U+2029 are escaped: some line readers split on them."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    try:
-        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the source): keep it escaped, the line stays valid
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 def line_safe(raw: bytes) -> bytes:
@@ -291,7 +266,7 @@ def _kind(stream: IO[bytes]) -> tuple[str, bytes]:
 
 def _is_json(data: bytes) -> bool:
     try:
-        _decoder.decode(data.decode("utf-8"))
+        decoder.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return False
     return True
@@ -313,7 +288,7 @@ def _records(stream: IO[bytes]) -> Iterator[RawRecord]:
     if kind == "object":
         data = head + stream.read()
         try:
-            value = _decoder.decode(data.decode("utf-8"))
+            value = decoder.decode(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             value = None
         if isinstance(value, dict):
@@ -360,7 +335,7 @@ def _lines(source: io.RawIOBase) -> Iterator[RawRecord]:
 
 def _element(raw: bytes) -> RawRecord:
     try:
-        value = _decoder.decode(raw.decode("utf-8"))
+        value = decoder.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return RawRecord(line_safe(raw), None)
     return RawRecord(dumps_line(value), value if isinstance(value, dict) else None)

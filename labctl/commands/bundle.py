@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from labctl.commands.base import group
 from labctl.core import engine as eng
 from labctl.core import offline, ui
 from labctl.core.manifest import OPTIONAL_SERVICES, Manifest
 from labctl.core.ui import err, out
 
-app = typer.Typer(help="The offline bundle: the lab's images, packages, recording and manifest in one file.", no_args_is_help=True, add_completion=False)
+app = group(help="The offline bundle: the lab's images, packages, recording and manifest in one file.", no_args_is_help=True)
 
 FileArgument = Annotated[Path, typer.Argument(metavar="FILE", help="The bundle file.")]
 

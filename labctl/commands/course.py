@@ -11,8 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from labctl.core.ui import err, out
+from labctl.commands.base import group
 
-app = typer.Typer(no_args_is_help=True, add_completion=False)
+app = group(no_args_is_help=True)
 
 
 class Runner(str, Enum):

@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from labctl.core.ui import err, out
+from labctl.commands.base import group
+from labctl.core import ui
+from labctl.core.errors import LabError
+from labctl.core.ui import out
 from labctl.seedgen import (
     DEFAULT_DAYS,
     FORMATS,
@@ -20,10 +23,9 @@ from labctl.seedgen import (
     write_recording,
 )
 
-app = typer.Typer(
+app = group(
     help="Synthetic Mastodon data: a deterministic generator of recordings like the one in seed_data/.",
     no_args_is_help=True,
-    add_completion=False,
 )
 
 
@@ -73,8 +75,7 @@ def generate(
     """Write synthetic recordings of public timelines, one per recorded instance: exact Mastodon
     Status entities, newest first, from a synthetic fediverse of invented instances and people."""
     if profile not in PROFILES:
-        err.print(f"[red]error:[/] unknown profile {profile!r}: choose {' or '.join(PROFILES)}")
-        raise typer.Exit(code=1)
+        raise LabError(f"unknown profile {profile!r}: choose {' or '.join(PROFILES)}")
     changes: dict = {"statuses": statuses, "seed": seed, "accounts": accounts}
     for name, value in (("boost_ratio", boost_ratio), ("reply_ratio", reply_ratio), ("days", days)):
         if value is not None:
@@ -88,14 +89,12 @@ def generate(
         if languages is not None:
             changes["languages"] = parse_languages(languages)
         config = PROFILES[profile].replace(**changes)
-        with err.status(f"generating {statuses:,} statuses into {out_path}"):
+        with ui.working(f"generating {statuses:,} statuses into {out_path}"):
             summary = write_recording(config, out_path, fmt=fmt, truth=truth)
     except ValueError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=1) from None
+        raise LabError(str(exc)) from None
     except OSError as exc:
-        err.print(f"[red]error:[/] cannot write {out_path}: {exc.strerror or exc}", highlight=False)
-        raise typer.Exit(code=1) from None
+        raise LabError(f"cannot write {out_path}: {exc.strerror or exc}") from None
     if truth is not None and expected is not None:
         expected.write_text(json.dumps(truth.document(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if as_json:

@@ -17,9 +17,9 @@ from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
 from labctl.pipeline import feeds as fd
+from labctl.commands.base import group
 
-app = typer.Typer(help="The feeds (instance x timeline) each scheduled run collects.", no_args_is_help=True,
-                  add_completion=False)
+app = group(help="The feeds (instance x timeline) each scheduled run collects.", no_args_is_help=True)
 
 Instance = Annotated[str, typer.Argument(help="A recorded instance's domain (toot.varmo.de) or a live instance's URL (https://...).")]
 TimelineArg = Annotated[str, typer.Argument(metavar="public|local|tag:NAME", help="Which timeline.")]
@@ -43,9 +43,13 @@ def _feed(instance: str, timeline: str) -> fd.Feed:
 
 def recorded_instances(manifest: Manifest) -> list[str]:
     """The domains the lab's replay server serves."""
-    url = f"http://{manifest.host}:{manifest.port('MASTODON_REPLAY_PORT')}/replay/instances"
+    from labctl.core import clients
+    from labctl.core.addresses import current
+
+    book = current(manifest)
+    url = f"{book.replay}/replay/instances"
     try:
-        listing = requests.get(url, timeout=10).json()["instances"]
+        listing = clients.get_json(url, timeout=book.timeouts.rest)["instances"]
     except (requests.RequestException, ValueError, KeyError) as exc:
         raise LabError(f"cannot list the replay server's instances ({url}): {exc}", hint="is the lab up? `labctl status`") from None
     return [entry["domain"] for entry in listing]

@@ -5,7 +5,6 @@ Add to the main app as `app.add_typer(gdpr.app, name="gdpr")`.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -17,20 +16,22 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from labctl.commands.collect import DEFAULT_LAKE, JsonOption, LakeOption, LakeRootOption, lake_failures
+from labctl.commands.options import JsonOption, LakeTarget, lake_options
+from labctl.core.edge import host_login, on_edge
 from labctl.core.errors import LabError
+from labctl.core import ui
 from labctl.core.ui import err, out
 from labctl.governance import inventory, roles
 from labctl.governance.erasure import ErasureReport, forget, purge_statuses, read_audit_log
 from labctl.governance.pseudonym import Pseudonymiser
-from labctl.lake.fs import FileSystem, LocalFileSystem, open_filesystem
+from labctl.lake.fs import FileSystem, LocalFileSystem
 from labctl.lake.layout import LakeLayout
 from labctl.lake.permissions import ADMIN_USER
+from labctl.commands.base import group
 
-app = typer.Typer(
+app = group(
     help="GDPR: erase an account (Art. 17), purge deleted statuses, the register (Art. 30), the erasure log.",
     no_args_is_help=True,
-    add_completion=False,
 )
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
@@ -62,12 +63,27 @@ def generated_sections(document: str) -> list[str]:
 
 
 # How long `forget` waits for a running DAG run before refusing (the host checks, through
-# Airflow's API: labctl/cli.py and labctl.core.runs.pipeline_quiet).
+# Airflow's API: _pipeline_quiet below and labctl.core.runs.pipeline_quiet).
 FORGET_WAIT_SECONDS = 900.0
 
+
+@contextmanager
+def _pipeline_quiet(params: Mapping[str, object]) -> Iterator[list[str]]:
+    """On the host, while `forget` or `purge` runs on the edge node: no DAG run (a run that read
+    the raw zone before would write what is erased back). A dry run changes nothing."""
+    if params.get("dry_run"):
+        yield []
+        return
+    from labctl.core import runs
+    from labctl.core.clients import airflow
+
+    what = "gdpr forget" if "handle" in params else "gdpr purge"
+    with runs.pipeline_quiet(airflow(), wait=float(params.get("wait", FORGET_WAIT_SECONDS)), what=what):
+        yield []
+
 # Erasure rewrites every zone, so it runs as the HDFS superuser (a lab administrator's job).
-AdminUserOption = Annotated[str, typer.Option("--hdfs-user", envvar="LABCTL_HDFS_ADMIN_USER",
-                                              help="HDFS user: erasure rewrites every zone, so the superuser.")]
+admin_lake = lake_options(user=ADMIN_USER, user_envvar="LABCTL_HDFS_ADMIN_USER",
+                          user_help="HDFS user: erasure rewrites every zone, so the superuser.")
 ActorOption = Annotated[Optional[str], typer.Option("--actor", help="Who carries it out, for the audit log "
                                                                     "(default: your login name).")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Count what would change; write nothing.")]
@@ -77,21 +93,11 @@ KeyFileOption = Annotated[Optional[Path], typer.Option(
 
 
 @contextmanager
-def _lake(lake: str, user: str, root: str) -> Iterator[tuple[FileSystem, LakeLayout]]:
-    """The lake, with its known failures turned into one message and exit code 1."""
-    try:
-        fs, layout = open_filesystem(lake, user=user), LakeLayout(root)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    with lake_failures(lake):
+def _lake(target: LakeTarget) -> Iterator[tuple[FileSystem, LakeLayout]]:
+    """The lake, with its known failures turned into one LabError."""
+    fs, layout = target.open()
+    with target.failures():
         yield fs, layout
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in this environment (some containers)
-        return "unknown"
 
 
 def load_pseudonymiser(key_file: Path | None) -> Pseudonymiser:
@@ -136,9 +142,9 @@ def _print_report(report: ErasureReport) -> None:
         rows = f" ({report.hbase_rows} rows)" if report.hbase_rows is not None else ""
         out.print(f"  HBase: {report.hbase}{rows}", highlight=False)
     for op in report.recovered:
-        err.print(f"[yellow]note:[/] finished an interrupted erasure first: {op}")
+        ui.info(f"note: finished an interrupted erasure first: {op}")
     for problem in report.problems:
-        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        ui.warn(problem)
     for path in report.residue:
         err.print(f"[red]still names the account:[/] {path}", highlight=False)
     if report.audit_path:
@@ -151,14 +157,17 @@ def _finish(report: ErasureReport, as_json: bool) -> None:
     else:
         _print_report(report)
     if not report.ok:
-        if report.hbase.startswith("failed"):
-            err.print("[yellow]hint:[/] the lake is clean; run the same command again once HBase is reachable")
-        raise typer.Exit(code=1)
+        hbase_failed = report.hbase.startswith("failed")
+        raise LabError(f"the {report.kind} is not complete" + (": HBase failed" if hbase_failed else ": see above"),
+                       hint="the lake is clean; run the same command again once HBase is reachable" if hbase_failed else None)
 
 
 @app.command("forget")
+@on_edge(actor=True, on_host=_pipeline_quiet)
+@admin_lake
 def forget_command(
     handle: Annotated[str, typer.Argument(help="The account, user@host (e.g. alice@mastodon.social).")],
+    target: LakeTarget,
     reason: Annotated[str, typer.Option("--reason", help="Why: the request's reference (a handle in it is masked).")]
     = "erasure request (GDPR Art. 17)",
     actor: ActorOption = None,
@@ -172,20 +181,17 @@ def forget_command(
     wait: Annotated[float, typer.Option(
         "--wait", min=0, help="Seconds to wait for a running pipeline run to end (new runs are paused meanwhile); "
                               "0 refuses at once. Checked on the host, through Airflow's API.")] = FORGET_WAIT_SECONDS,
-    lake: LakeOption = DEFAULT_LAKE,
-    hdfs_user: AdminUserOption = ADMIN_USER,
-    lake_root: LakeRootOption = "/lake",
     as_json: JsonOption = False,
 ) -> None:
     """Erase an account: its records and boosts of them leave the raw zone, mentions of it are
     redacted, derived runs and uploads naming it are deleted, its HBase rows too (URL rows
     naming it included); the audit log gets its pseudonym. Never while a pipeline run goes on."""
-    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+    with _lake(target) as (fs, layout):
         report = forget(
             fs, layout, handle,
             hbase_forget=lab_hbase_forget() if hbase and not dry_run else None,
             pseudonymiser=load_pseudonymiser(key_file),
-            audit_actor=actor or _login(),
+            audit_actor=actor or host_login(),
             reason=reason,
             delete_derived=not keep_derived,
             dry_run=dry_run,
@@ -203,8 +209,11 @@ def _uploads(folder: Path | None) -> FileSystem | None:
 
 
 @app.command("purge")
+@on_edge(actor=True, on_host=_pipeline_quiet)
+@admin_lake
 def purge_command(
     status_ids: Annotated[list[str], typer.Argument(help="Ids of statuses deleted at the source.")],
+    target: LakeTarget,
     instance: Annotated[Optional[str], typer.Option(
         "--instance", help="Only this instance's partition (ids are per instance).")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "deleted at the source",
@@ -212,14 +221,11 @@ def purge_command(
     dry_run: DryRunOption = False,
     wait: Annotated[float, typer.Option(
         "--wait", min=0, help="Seconds to wait for a running pipeline run to end; 0 refuses at once.")] = FORGET_WAIT_SECONDS,
-    lake: LakeOption = DEFAULT_LAKE,
-    hdfs_user: AdminUserOption = ADMIN_USER,
-    lake_root: LakeRootOption = "/lake",
     as_json: JsonOption = False,
 ) -> None:
     """Remove deleted statuses, and boosts of them, from the raw zone."""
-    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
-        report = purge_statuses(fs, layout, status_ids, instance=instance, audit_actor=actor or _login(),
+    with _lake(target) as (fs, layout):
+        report = purge_statuses(fs, layout, status_ids, instance=instance, audit_actor=actor or host_login(),
                                 reason=reason, dry_run=dry_run)
     _finish(report, as_json)
 
@@ -243,25 +249,21 @@ def register_command(
         for path in stale:
             err.print(f"{'rewrote' if write else '[red]out of date:[/]'} {path}", highlight=False)
         if check and stale and not write:
-            err.print("[yellow]hint:[/] labctl gdpr register --write")
-            raise typer.Exit(code=1)
+            raise LabError("the documents' generated tables are out of date", hint="labctl gdpr register --write")
         return
     if REGISTER_DOC.is_file():
         typer.echo(refresh(REGISTER_DOC.read_text(encoding="utf-8")), nl=False)
     else:  # an installed labctl without the documents: the code's part of the register
-        err.print(f"[yellow]note:[/] {REGISTER_DOC} not found; printing the field inventory only")
+        ui.info(f"note: {REGISTER_DOC} not found; printing the field inventory only")
         typer.echo(inventory.render_markdown(), nl=False)
 
 
 @app.command("erasures")
-def erasures_command(
-    lake: LakeOption = DEFAULT_LAKE,
-    hdfs_user: AdminUserOption = ADMIN_USER,
-    lake_root: LakeRootOption = "/lake",
-    as_json: JsonOption = False,
-) -> None:
+@on_edge()
+@admin_lake
+def erasures_command(target: LakeTarget, as_json: JsonOption = False) -> None:
     """The erasure audit log: every forget and purge, oldest first."""
-    with _lake(lake, hdfs_user, lake_root) as (fs, layout):
+    with _lake(target) as (fs, layout):
         records = read_audit_log(fs, layout)
     if as_json:
         typer.echo(json.dumps(records, indent=2))

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from labctl.core import ui
+from labctl.core.errors import LabError
 from labctl.jobs.local import JobFailed, run_local
 from labctl.jobs.output import COUNTED, OutputError, metrics_from_output
+from labctl.commands.base import group
 
-app = typer.Typer(no_args_is_help=True)
+app = group(no_args_is_help=True)
 TOP = 10
 
 
@@ -124,22 +125,16 @@ def run_local_command(
     ] = os.cpu_count() or 1,
 ) -> None:
     """Map, sort and reduce the inputs with the Streaming scripts, then print the metrics."""
-    diagnostics = Console(stderr=True)
     try:
         with tempfile.TemporaryDirectory(prefix="labctl-jobs-") as workdir:
             run = run_local(inputs, Path(workdir), workers=workers)
             metrics = metrics_from_output(run.lines())
     except (JobFailed, OutputError, OSError, ValueError) as error:
-        diagnostics.print("[red]jobs failed:[/red]", escape(str(error)), highlight=False)
-        raise typer.Exit(code=1) from error
+        raise LabError(f"jobs failed: {error}") from error
     read = run.counters[("Mastodon", "records_read")]
-    diagnostics.print(
-        f"{read} records read, {metrics['totals']['malformed']} malformed, in {run.seconds['total']:.1f} s",
-        highlight=False,
-    )
+    ui.info(f"{read} records read, {metrics['totals']['malformed']} malformed, in {run.seconds['total']:.1f} s")
     if as_json:
         typer.echo(dumps(metrics))
         return
-    console = Console()
     for table in metric_tables(metrics):
-        console.print(table)
+        ui.out.print(table)

@@ -3,85 +3,22 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from rich.live import Live
 from rich.table import Table
 
-from labctl.core import edge, ui
+from labctl.commands.seed import Source, chosen_source, existing
+from labctl.core import addresses as ab
+from labctl.core import clients, edge, ui
 from labctl.core import runs as rn
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
-
-REPLAY_URL = "http://mastodon-replay:8000"
-
-
-def seed(
-    files: Annotated[Optional[list[Path]], typer.Option("--file", help="Statuses files to ingest (JSON lines or JSON arrays, .gz too); repeat for several.")] = None,
-    live: Annotated[bool, typer.Option("--live", help="Collect from a live instance with your token (MASTODON_ACCESS_TOKEN or MASTODON_ACCESS_TOKEN_FILE).")] = False,
-    instance: Annotated[Optional[str], typer.Option("--instance", help="With --live: the instance's base URL; else one recorded instance's domain (default: all).")] = None,
-    timeline: Annotated[str, typer.Option("--timeline", metavar="public|local|tag:NAME", help="Which timeline.")] = "public",
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
-    include_noindex: Annotated[bool, typer.Option("--include-noindex", help="Also ingest authors who set noindex (off by default).")] = False,
-    as_instance: Annotated[Optional[str], typer.Option("--as-instance", help="With --file: the instance partition the files land in (default: files).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
-) -> None:
-    """Seed the lake's raw zone: by default the recorded data set, replayed offline through
-    the lab's Mastodon replay server and collected with Mastodon.py, exactly as a live instance."""
-    common = (["--include-noindex"] if include_noindex else []) + (["--json"] if as_json else [])
-    if files and live:
-        raise LabError("--file and --live are two different sources: choose one")
-    if as_instance and not files:
-        raise LabError("--as-instance names the partition of --file data", hint="a collection's partition is the instance it was told to collect from")
-    if files:
-        uploaded = [edge.copy_to_edge(path) for path in _existing(files)]
-        try:
-            code, output = edge.run_labctl(["ingest", *uploaded, *common, *(["--as-instance", as_instance] if as_instance else [])])
-        finally:
-            for path in uploaded:
-                edge.remove_on_edge(path)
-    elif live:
-        if not instance:
-            raise LabError("--live needs --instance URL", hint="e.g. --instance https://mastodon.social --timeline public")
-        from labctl.collect.token import load_token
-
-        token = load_token()
-        if not token:
-            raise LabError("no Mastodon token", hint="export MASTODON_ACCESS_TOKEN or point MASTODON_ACCESS_TOKEN_FILE at a 0600 file")
-        token_file = edge.secret_file_on_edge("labctl-seed-token", token.reveal())
-        try:
-            code, output = edge.run_labctl(_collect_args(instance, timeline, limit) + common, environment={"MASTODON_ACCESS_TOKEN_FILE": token_file})
-        finally:
-            edge.remove_on_edge(token_file)
-    else:
-        # The recorded data set: every instance the replay server serves (or the one --instance names).
-        from labctl.commands.feeds import recorded_instances
-
-        domains = [instance] if instance else recorded_instances(Manifest())
-        code, output = 0, ""
-        for domain in domains:
-            one_code, one_output = edge.run_labctl(_collect_args(f"{REPLAY_URL}/{domain}", timeline, limit) + common)
-            code, output = code or one_code, output + one_output
-    out.print(output, end="", markup=False, highlight=False, soft_wrap=True)
-    if code != 0:
-        raise typer.Exit(code=code)
-
-
-def _collect_args(instance: str, timeline: str, limit: int | None) -> list[str]:
-    return ["collect", "--instance", instance, "--timeline", timeline] + (["--limit", str(limit)] if limit else [])
-
-
-def _existing(paths: list[Path]) -> list[Path]:
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise LabError(f"no such file: {', '.join(missing)}")
-    return paths
+from labctl.lake.retention import RETENTION_VARIABLE
 
 
 def deploy() -> None:
@@ -95,7 +32,7 @@ def deploy() -> None:
             raise LabError("creating the lake's zones failed", details=output)
     api = AirflowAPI(manifest)
     with ui.step("HBase tables (per-person TTL from raw_retention_days)"):
-        _ensure_hbase_schema(manifest, rn.retention_setting(api))
+        _ensure_hbase_schema(manifest, rn.variable(api, RETENTION_VARIABLE))
     with ui.step(f"Airflow DAG {rn.DAG_ID}"):
         rn.wait_for_dag(api)
 
@@ -105,7 +42,8 @@ def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
     from labctl.hbase.connection import connect
     from labctl.lake.retention import keep_days_setting
 
-    connection = connect(manifest, timeout_ms=60000)
+    # Creating pre-split tables takes the master a while: the batch loads' timeout.
+    connection = connect(manifest, timeout=ab.current(manifest).timeouts.thrift_load)
     try:
         hbase.ensure_schema(connection, keep_days=keep_days_setting(retention))
     finally:
@@ -113,8 +51,8 @@ def _ensure_hbase_schema(manifest: Manifest, retention: str | None) -> None:
 
 
 def run(
-    source: Annotated[Optional[str], typer.Option("--source", help="Default: the declared feeds (`labctl feeds list`). Or one feed for this run: recorded (the replay server; --instance DOMAIN), file (--file) or live (--instance URL).")] = None,
-    files: Annotated[Optional[list[Path]], typer.Option("--file", help="With --source file: statuses files, copied to the edge node.")] = None,
+    source: Annotated[Optional[Source], typer.Option("--source", show_default=False, help="Default: the declared feeds (`labctl feeds list`). Or one feed for this run: recorded (the replay server; --instance DOMAIN), file (--file) or live (--instance URL).")] = None,
+    files: Annotated[Optional[list[Path]], typer.Option("--file", help="Statuses files, copied to the edge node. Implies --source file.")] = None,
     instance: Annotated[Optional[str], typer.Option("--instance", help="With --source live: the instance's URL (token: the Airflow Connection mastodon_default).")] = None,
     timeline: Annotated[str, typer.Option("--timeline", help="public, local or tag:NAME.")] = "public",
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many statuses.")] = None,
@@ -125,17 +63,23 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="The run's summary as JSON on stdout (progress stays on stderr).")] = False,
 ) -> None:
     """Trigger the pipeline DAG through Airflow's REST API and follow it task by task."""
+    source = chosen_source(source, files)
+    if source is Source.file and not files:
+        raise LabError("--source file needs --file PATH")
+    if files and not ab.current().is_lab:
+        raise LabError("files reach a run through the lab's edge node; this target has none",
+                       hint="`labctl seed --file PATH` ingests them from here, then `labctl run` processes the raw zone")
     manifest = Manifest()
     api = AirflowAPI(manifest)
     rn.wait_for_dag(api)
     rn.unpause(api)
     conf: dict = {"include_noindex": include_noindex, "fail_task": fail_task, "limit": limit, "collect_retries": collect_retries}
     if source:
-        conf.update(source=source, timeline=timeline)
+        conf.update(source=source.value, timeline=timeline)
     if instance:
         conf["instance"] = instance
     if files:
-        conf["files"] = [edge.copy_to_edge(path) for path in _existing(files)]
+        conf["files"] = [edge.copy_to_edge(path) for path in existing(files)]
     run_id = rn.trigger(api, conf)
     ui.info(f"triggered {rn.DAG_ID} run {run_id}")
     state = _follow(api, run_id, timeout)
@@ -146,7 +90,7 @@ def run(
         what = f"run {run_id} ended {state.state}" + (f": task {failed.name} {failed.state}" if failed else "")
         if failed is not None and failed.task_id == "collect" and state.tasks.get("publish") == "success":
             what += " (the other feeds were collected, processed and published)"
-        raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({manifest.url(_airflow_endpoint())}); alerts: `labctl alerts`")
+        raise LabError(what, details=tail, hint=f"each task's log is in the Airflow UI ({ab.current(manifest).airflow}); alerts: `labctl alerts`")
     summary = run_summary(api, run_id, elapsed, state)
     if as_json:
         out.print_json(data=summary)
@@ -154,38 +98,26 @@ def run(
     _print_summary(manifest, summary)
 
 
-def _airflow_endpoint():
-    from labctl.core.manifest import ENDPOINTS
-
-    return next(endpoint for endpoint in ENDPOINTS if endpoint.service == "airflow-apiserver")
-
-
 def _follow(api: AirflowAPI, run_id: str, timeout: float) -> rn.RunState:
     started = time.monotonic()
     state = rn.poll(api, run_id)
     seen: dict[str, str] = {}
     # A live table on a terminal; one line per task state change in CI logs.
-    with Live(_tasks_table(state), console=ui.err, refresh_per_second=2, transient=False) if ui.err.is_terminal else _nothing() as live:
+    with ui.live(_tasks_table(state)) as update:
         while state.state not in rn.TERMINAL:
             if time.monotonic() - started > timeout:
                 raise LabError(f"run {run_id} still {state.state} after {timeout:.0f} s", hint="follow it in the Airflow UI")
             time.sleep(3)
             state = rn.poll(api, run_id)
             state.started = started
-            if live is not None:
-                live.update(_tasks_table(state))
-            else:
+            update(_tasks_table(state))
+            if not ui.err.is_terminal:
                 for task, value in state.tasks.items():
                     if seen.get(task) != value and value != "none":
                         ui.info(f"{time.monotonic() - started:6.0f} s  {task}: {value}")
                         seen[task] = value
     state.started = started
     return state
-
-
-@contextmanager
-def _nothing():
-    yield None
 
 
 def _tasks_table(state: rn.RunState) -> Table:
@@ -270,13 +202,13 @@ def _print_summary(manifest: Manifest, summary: dict) -> None:
         feeds.add_row(feed["feed"], feed["state"], *("" if feed[key] is None else str(feed[key]) for key in ("received", "written")))
     out.print(feeds)
     ui.info("Results: `labctl query top-tags`, `labctl query languages`, ... ; report: `labctl report`")
-    ui.info(f"Airflow: {manifest.url(_airflow_endpoint())} (logs of each task), JobHistory: http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}/jobhistory")
+    book = ab.current(manifest)
+    ui.info(f"Airflow: {book.airflow} (logs of each task), JobHistory: {book.jobhistory}/jobhistory")
 
 
 def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """The alerts the pipeline sent (failed tasks), as received by the lab's alert sink."""
-    manifest = Manifest()
-    received = _received_alerts(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts")
+    received = _received_alerts()
     if as_json:
         out.print_json(data=received)
         return
@@ -288,16 +220,16 @@ def alerts(as_json: Annotated[bool, typer.Option("--json", help="Machine-readabl
     out.print(table if received else "No alert received.")
 
 
-def _received_alerts(url: str, timeout: float = 10) -> list[dict]:
+def _received_alerts() -> list[dict]:
     import requests
 
     from labctl.core.errors import ServiceUnreachable
 
+    book = ab.current()
+    url, timeout = f"{book.alert_sink}/alerts", book.timeouts.rest
     hint = "is the lab up? `labctl status` shows alert-sink; `labctl logs alert-sink` says why it is not"
     try:
-        response = requests.get(url, timeout=timeout)
-        response.raise_for_status()
-        received = response.json()
+        received = clients.get_json(url, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as error:
         raise ServiceUnreachable("the alert sink", url, error, timeout, hint=hint) from None
     except (requests.HTTPError, ValueError) as error:
@@ -333,5 +265,5 @@ def smoke(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (deploy, seed, run, alerts, smoke):
+    for command in (deploy, run, alerts, smoke):
         app.command()(command)

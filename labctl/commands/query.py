@@ -8,19 +8,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from labctl.commands.jobs import dumps
+from labctl.core import ui
 from labctl.core.errors import LabError
 from labctl.hbase import keys, queries, reidentify
 from labctl.hbase.connection import HBASE_ERRORS, connect, error_message
 from labctl.hbase.runs import RunError
 from labctl.hbase.schema import NAMESPACE
+from labctl.commands.base import group
 
-app = typer.Typer(add_completion=False)
-diagnostics = Console(stderr=True)
+app = group()
 
 NAMES_HELP = (
     f"One of: {', '.join(queries.QUERY_NAMES)}; or `user HANDLE`; "
@@ -31,27 +31,19 @@ NamespaceOption = Annotated[str, typer.Option(help="HBase namespace of the table
 RunOption = Annotated[str | None, typer.Option("--run", help="Read this run id instead of the latest published run.")]
 
 
-def _fail(message: str) -> typer.Exit:
-    diagnostics.print(f"[red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(code=1)
-
-
 @contextmanager
 def hbase() -> Iterator[Any]:
-    """A connection for one command; every failure it can meet becomes one clear message."""
-    try:
-        connection = connect()
-    except LabError as error:
-        raise _fail(error.message) from error
+    """A connection for one command; every failure it can meet becomes one clear LabError."""
+    connection = connect()
     try:
         yield connection
     except (queries.QueryError, RunError, keys.KeyEncodingError, reidentify.RevealRefused) as error:
-        raise _fail(str(error)) from error
+        raise LabError(str(error)) from error
     except HBASE_ERRORS as error:  # OSError included: a report folder that cannot be written
         message = error_message(error)
         if "TableNotFoundException" in message:
-            raise _fail(f"HBase has no table {message.rsplit(' ', 1)[-1]}: `labctl deploy` creates the tables") from error
-        raise _fail(f"HBase could not answer: {message}") from error
+            raise LabError(f"HBase has no table {message.rsplit(' ', 1)[-1]}: `labctl deploy` creates the tables") from error
+        raise LabError(f"HBase could not answer: {message}") from error
     finally:
         connection.close()
 
@@ -194,16 +186,15 @@ def query_command(
         if show_handles:
             result = reidentify.reveal(connection, result, namespace=namespace)
     if name in ("user", *queries.LOOKUPS) and not any(result.values()):
-        raise _fail(f"run {run} has no {name} {target!r}")
+        raise LabError(f"run {run} has no {name} {target!r}")
     if region is not None and not result["regions"]:
-        raise _fail(f"run {run} has no statuses in region {region!r}")
-    diagnostics.print(f"run {run}", highlight=False)
+        raise LabError(f"run {run} has no statuses in region {region!r}")
+    ui.info(f"run {run}")
     if as_json:
         typer.echo(dumps(result))
         return
-    console = Console()
     for table in tables(result):
-        console.print(table)
+        ui.out.print(table)
 
 
 @app.command("report")
@@ -218,5 +209,5 @@ def report_command(
 
     with hbase() as connection:
         page = write_report(connection, out, run=run, namespace=namespace, pipeline=pipeline)
-    diagnostics.print(f"report written to {page}", highlight=False)
+    ui.info(f"report written to {page}")
     typer.echo(str(page))

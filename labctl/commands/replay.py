@@ -14,10 +14,12 @@ from rich.table import Table
 
 from labctl.core import engine as eng
 from labctl.core import lab, ui
+from labctl.core.addresses import service
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
+from labctl.commands.base import group
 
-SERVICE = "mastodon-replay"
+SERVICE = service("MASTODON_REPLAY", Manifest(environ={}))
 # The settings `set` changes, as (option name, manifest key).
 SETTINGS = {
     "require_token": "REPLAY_REQUIRE_TOKEN",
@@ -30,7 +32,7 @@ SETTINGS = {
     "rate_window": "REPLAY_RATE_WINDOW",
 }
 
-app = typer.Typer(help="The lab's Mastodon replay server: required token and fault injection.", no_args_is_help=True, add_completion=False)
+app = group(help="The lab's Mastodon replay server: required token and fault injection.", no_args_is_help=True)
 
 
 def current(manifest: Manifest) -> dict[str, str]:
@@ -56,7 +58,7 @@ def show(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable 
     if as_json:
         out.print_json(data={key: {"now": value, "manifest": manifest[key]} for key, value in running.items()})
         return
-    table = Table(title="mastodon-replay")
+    table = Table(title=SERVICE)
     for column in ("setting", "now", "manifest (stack/lab.env)"):
         table.add_column(column)
     for key, value in running.items():
@@ -84,7 +86,7 @@ def set_(
     for option, value in given.items():
         if value is not None:
             overrides[SETTINGS[option]] = str(value).lower() if isinstance(value, bool) else str(value)
-    with ui.step("restarting mastodon-replay with its new settings"):
+    with ui.step(f"restarting {SERVICE} with its new settings"):
         apply(manifest, overrides)
     show()
 
@@ -93,6 +95,6 @@ def set_(
 def reset() -> None:
     """Back to stack/lab.env's settings."""
     manifest = Manifest()
-    with ui.step("restarting mastodon-replay with the manifest's settings"):
+    with ui.step(f"restarting {SERVICE} with the manifest's settings"):
         apply(manifest, {})
     show()

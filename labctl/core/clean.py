@@ -19,7 +19,8 @@ from pathlib import Path
 from labctl.core import compose as dc
 from labctl.core.errors import LabError
 from labctl.core.images import LAB_REPOSITORIES, LOCAL_BASE
-from labctl.core.manifest import PROJECT_NAME, Manifest
+from labctl.core.addresses import project_label
+from labctl.core.manifest import Manifest
 from labctl.core.secrets import secrets_dir
 
 PLUGIN_LINK = Path.home() / ".docker" / "cli-plugins" / "docker-compose"
@@ -42,7 +43,7 @@ def plugin_link_is_ours(link: Path = PLUGIN_LINK, binary: Path | None = None) ->
 
 
 def plan(manifest: Manifest, engine, *, link: Path = PLUGIN_LINK, binary: Path | None = None) -> list[Item]:
-    items = [Item("volume", volume.name) for volume in engine.volumes.list(filters={"label": f"com.docker.compose.project={PROJECT_NAME}"})]
+    items = [Item("volume", volume.name) for volume in engine.volumes.list(filters={"label": project_label(manifest)})]
     tags = sorted({tag for image in engine.images.list() for tag in image.tags if tag.rsplit(":", 1)[0] in LAB_REPOSITORIES})
     items += [Item("image", tag) for tag in tags]
     if secrets_dir(manifest).exists():
@@ -60,7 +61,7 @@ def execute(manifest: Manifest, engine, items: list[Item], *, compose=None) -> N
     compose = compose or dc.compose
     compose(manifest, *dc.all_profiles(), "down", "--remove-orphans", "--volumes", timeout=300)
     # compose removes the volumes its model names; one left by an older compose file goes here.
-    left = {volume.name for volume in engine.volumes.list(filters={"label": f"com.docker.compose.project={PROJECT_NAME}"})}
+    left = {volume.name for volume in engine.volumes.list(filters={"label": project_label(manifest)})}
     failed = []
     # The base image last: the others are built on it.
     for item in sorted(items, key=lambda item: item.kind == "image" and item.name == LOCAL_BASE):

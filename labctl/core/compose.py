@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from labctl.core.errors import LabError
-from labctl.core.manifest import COMPOSE_FILE, MANIFEST_FILE, OPTIONAL_SERVICES, PROJECT_NAME, Manifest
+from labctl.core.manifest import COMPOSE_FILE, MANIFEST_FILE, OPTIONAL_SERVICES, Manifest
 from labctl.core.proc import run
 
 
@@ -28,8 +28,9 @@ def compose_binary() -> str:
     )
 
 
-def base_argv() -> list[str]:
-    return [compose_binary(), "--project-name", PROJECT_NAME, "--env-file", str(MANIFEST_FILE), "-f", str(COMPOSE_FILE)]
+def base_argv(manifest: Manifest | None = None) -> list[str]:
+    project = (manifest or Manifest()).project
+    return [compose_binary(), "--project-name", project, "--env-file", str(MANIFEST_FILE), "-f", str(COMPOSE_FILE)]
 
 
 def profile_args(services) -> list[str]:
@@ -51,7 +52,7 @@ def compose_env(manifest: Manifest, overrides: dict[str, str] | None = None) -> 
 
 
 def compose(manifest: Manifest, *args: str, overrides: dict[str, str] | None = None, capture: bool = True, timeout: float | None = None, check: bool = True):
-    return run([*base_argv(), *args], env=compose_env(manifest, overrides), capture=capture, timeout=timeout, check=check)
+    return run([*base_argv(manifest), *args], env=compose_env(manifest, overrides), capture=capture, timeout=timeout, check=check)
 
 
 def worker_overrides(workers: int) -> dict[str, str]:

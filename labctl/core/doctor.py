@@ -13,7 +13,8 @@ from docker.errors import DockerException
 from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core.errors import LabError
-from labctl.core.manifest import ENDPOINTS, PROJECT_NAME, Manifest
+from labctl.core.addresses import project_label
+from labctl.core.manifest import ENDPOINTS, Manifest
 
 MIN_DISK_GIB = 15
 
@@ -175,7 +176,7 @@ def _lab_running() -> bool:
     if eng.engine_version() is None:
         return False
     try:
-        return bool(eng.client(timeout=5).containers.list(filters={"label": f"com.docker.compose.project={PROJECT_NAME}"}))
+        return bool(eng.client(timeout=5).containers.list(filters={"label": project_label()}))
     except LabError:
         return False
 

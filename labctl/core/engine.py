@@ -72,9 +72,11 @@ def start_engine(wait_seconds: float = 60) -> None:
     raise LabError("dockerd did not answer within a minute", hint=f"see {DOCKERD_LOG}", details=tail)
 
 
-def service_container(engine: docker.DockerClient, service: str, project: str = "mastolab"):
+def service_container(engine: docker.DockerClient, service: str):
     """The first running container of a compose service, found by its labels."""
-    found = engine.containers.list(filters={"label": [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"], "status": "running"})
+    from labctl.core.addresses import service_labels
+
+    found = engine.containers.list(filters={"label": service_labels(service), "status": "running"})
     if not found:
         raise LabError(f"no running container for service {service!r}", hint="start the lab with `labctl up`")
     return sorted(found, key=lambda c: c.name)[0]

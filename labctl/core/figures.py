@@ -15,35 +15,32 @@ from datetime import datetime, timezone
 
 import requests
 
+from labctl.core import addresses as ab
+from labctl.core import clients
+from labctl.core.addresses import Bean
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 from labctl.core.runs import DAG_ID
 
-# Status must stay quick when a layer hangs: this bounds each request, and the
-# layers are asked in parallel.
-TIMEOUT = 3.0
+# Status must stay quick when a layer hangs: the manifest's STATUS_TIMEOUT bounds each
+# request, and the layers are asked in parallel.
 RUNS = 5
 
-NAMENODE_STATE = "Hadoop:service=NameNode,name=FSNamesystemState"
-NAMENODE_SYSTEM = "Hadoop:service=NameNode,name=FSNamesystem"
-HBASE_MASTER_SERVER = "Hadoop:service=HBase,name=Master,sub=Server"
-HBASE_MASTER_ASSIGNMENT = "Hadoop:service=HBase,name=Master,sub=AssignmentManager"
-HBASE_REGIONSERVER_SERVER = "Hadoop:service=HBase,name=RegionServer,sub=Server"
+NAMENODE_STATE = Bean.NAMENODE_STATE
+NAMENODE_SYSTEM = Bean.NAMENODE_SYSTEM
+HBASE_MASTER_SERVER = Bean.HBASE_MASTER_SERVER
+HBASE_MASTER_ASSIGNMENT = Bean.HBASE_MASTER_ASSIGNMENT
+HBASE_REGIONSERVER_SERVER = Bean.HBASE_REGIONSERVER_SERVER
 
-
-class Unexpected(ValueError):
-    """The endpoint answered, but without what the figures are made of."""
+# The endpoint answered, but without what the figures are made of.
+Unexpected = clients.UnexpectedAnswer
 
 
 # --- pure parsing -------------------------------------------------------------
 
 
-def _bean(answer: dict, query: str) -> dict:
-    beans = answer.get("beans") if isinstance(answer, dict) else None
-    if not beans:
-        raise Unexpected(f"JMX bean {query} not published")
-    return beans[0]
+_bean = clients.first_bean
 
 
 def _require(source: dict, keys: tuple[str, ...], where: str) -> None:
@@ -207,51 +204,52 @@ def parse_dag_runs(answer: dict, now: datetime) -> list[dict]:
 # --- fetching -------------------------------------------------------------------
 
 
-def _get(url: str, timeout: float) -> dict:
-    response = requests.get(url, timeout=timeout)
-    response.raise_for_status()
-    return response.json()
+class NotInTarget(LabError):
+    """The target (a cluster profile) does not say where this service is."""
 
 
-def _base(manifest: Manifest, port_key: str) -> str:
-    return f"http://{manifest.host}:{manifest.port(port_key)}"
+def _where(url: str | None, what: str) -> str:
+    if not url:
+        raise NotInTarget(f"the target has no {what} endpoint")
+    return url
 
 
-def hdfs(manifest: Manifest, timeout: float = TIMEOUT, runs: int = RUNS) -> dict:
-    base = _base(manifest, "NAMENODE_UI_PORT")
-    return {"source": f"{base}/jmx", **parse_hdfs(_get(f"{base}/jmx?qry={NAMENODE_STATE}", timeout), _get(f"{base}/jmx?qry={NAMENODE_SYSTEM}", timeout))}
+def hdfs(manifest: Manifest, timeout: float | None = None, runs: int = RUNS) -> dict:
+    book = ab.current(manifest)
+    timeout = book.timeouts.status if timeout is None else timeout
+    base = _where(book.namenode, "NameNode")
+    return {"source": f"{base}/jmx", **parse_hdfs(clients.jmx(base, NAMENODE_STATE, timeout=timeout), clients.jmx(base, NAMENODE_SYSTEM, timeout=timeout))}
 
 
-def yarn(manifest: Manifest, timeout: float = TIMEOUT, runs: int = RUNS) -> dict:
-    url = f"{_base(manifest, 'RESOURCEMANAGER_UI_PORT')}/ws/v1/cluster/metrics"
-    return {"source": url, **parse_yarn(_get(url, timeout))}
+def yarn(manifest: Manifest, timeout: float | None = None, runs: int = RUNS) -> dict:
+    book = ab.current(manifest)
+    url = f"{_where(book.resourcemanager, 'ResourceManager')}/ws/v1/cluster/metrics"
+    return {"source": url, **parse_yarn(clients.get_json(url, timeout=book.timeouts.status if timeout is None else timeout))}
 
 
-def regionserver_ports(manifest: Manifest) -> range:
-    """Region server replicas publish their UI on the ports of this range (stack/lab.env)."""
-    return range(manifest.port("HBASE_REGIONSERVER_UI_PORT"), manifest.port("HBASE_REGIONSERVER_UI_PORT_LAST") + 1)
-
-
-def _regionserver(url: str, timeout: float) -> dict | None:
+def _regionserver(base: str, timeout: float) -> dict | None:
     try:
-        return _get(url, timeout)
+        return clients.jmx(base, HBASE_REGIONSERVER_SERVER, timeout=timeout)
     except (requests.RequestException, ValueError):
         # No replica on this port of the range, or one that does not answer: a live
         # server without an answer is listed as not reporting, not dropped.
         return None
 
 
-def hbase(manifest: Manifest, timeout: float = TIMEOUT, runs: int = RUNS) -> dict:
-    base = _base(manifest, "HBASE_MASTER_UI_PORT")
-    master = _get(f"{base}/jmx?qry={HBASE_MASTER_SERVER}", timeout)
-    assignment = _get(f"{base}/jmx?qry={HBASE_MASTER_ASSIGNMENT}", timeout)
-    urls = [f"http://{manifest.host}:{port}/jmx?qry={HBASE_REGIONSERVER_SERVER}" for port in regionserver_ports(manifest)]
-    with ThreadPoolExecutor(len(urls)) as pool:
-        answers = [answer for answer in pool.map(lambda url: _regionserver(url, timeout), urls) if answer is not None]
+def hbase(manifest: Manifest, timeout: float | None = None, runs: int = RUNS) -> dict:
+    book = ab.current(manifest)
+    timeout = book.timeouts.status if timeout is None else timeout
+    base = _where(book.hbase_master, "HBase master")
+    master = clients.jmx(base, HBASE_MASTER_SERVER, timeout=timeout)
+    assignment = clients.jmx(base, HBASE_MASTER_ASSIGNMENT, timeout=timeout)
+    answers = []
+    if book.regionservers:
+        with ThreadPoolExecutor(len(book.regionservers)) as pool:
+            answers = [answer for answer in pool.map(lambda url: _regionserver(url, timeout), book.regionservers) if answer is not None]
     return {"source": f"{base}/jmx", **parse_hbase(master, assignment, answers)}
 
 
-def airflow(manifest: Manifest, timeout: float = TIMEOUT, runs: int = RUNS) -> dict:
+def airflow(manifest: Manifest, timeout: float | None = None, runs: int = RUNS) -> dict:
     api = AirflowAPI(manifest, timeout=timeout)
     dag = parse_dag(api.get(f"/dags/{DAG_ID}"))
     answer = api.get(f"/dags/{DAG_ID}/dagRuns", limit=runs, order_by="-run_after")
@@ -280,15 +278,16 @@ def unavailable_reason(exc: Exception, timeout: float) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
-def _guarded(layer: Callable[..., dict], manifest: Manifest, timeout: float, runs: int) -> dict:
+def _guarded(layer: Callable[..., dict], manifest: Manifest, timeout: float | None, runs: int) -> dict:
     try:
         return layer(manifest, timeout=timeout, runs=runs)
     except (requests.RequestException, LabError, OSError, ValueError, KeyError, TypeError) as exc:
         return {"unavailable": unavailable_reason(exc, timeout)}
 
 
-def collect(manifest: Manifest, *, runs: int = RUNS, timeout: float = TIMEOUT) -> dict[str, dict]:
+def collect(manifest: Manifest, *, runs: int = RUNS, timeout: float | None = None) -> dict[str, dict]:
     """Every layer's figures, asked in parallel: {layer: figures or {"unavailable": reason}}."""
+    timeout = ab.current(manifest).timeouts.status if timeout is None else timeout
     with ThreadPoolExecutor(len(LAYERS)) as pool:
         futures = {name: pool.submit(_guarded, layer, manifest, timeout, runs) for name, layer in LAYERS.items()}
         return {name: future.result() for name, future in futures.items()}

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import requests
 
+from labctl.core import addresses as ab
+from labctl.core import clients
+from labctl.core.addresses import Bean
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import ServiceUnreachable
 from labctl.core.manifest import Manifest
@@ -29,25 +32,29 @@ class Check:
     hint: str
 
 
-def _json(manifest: Manifest, port_key: str, path: str) -> dict:
+def _book(manifest: Manifest) -> ab.Addresses:
+    return ab.current(manifest)
+
+
+def _json(manifest: Manifest, base: str, path: str) -> dict:
     try:
-        response = requests.get(f"http://{manifest.host}:{manifest.port(port_key)}{path}", timeout=5)
-        response.raise_for_status()
-        return response.json()
+        return clients.get_json(f"{base}{path}", timeout=_book(manifest).timeouts.probe)
     except (requests.RequestException, ValueError) as exc:
         raise NotReady(f"{path}: {exc.__class__.__name__}") from exc
 
 
-def jmx_bean(manifest: Manifest, port_key: str, query: str) -> dict:
-    beans = _json(manifest, port_key, f"/jmx?qry={query}").get("beans") or []
-    if not beans:
-        raise NotReady(f"JMX bean {query} not published yet")
-    return beans[0]
+def jmx_bean(manifest: Manifest, base: str, bean: str) -> dict:
+    """One bean of a daemon's JMX (at `base`, an address book URL); NotReady until it is published."""
+    try:
+        return clients.first_bean(_json(manifest, base, f"/jmx?qry={bean}"), bean)
+    except clients.UnexpectedAnswer as exc:
+        raise NotReady(f"{exc} yet") from exc
 
 
 def hdfs(manifest: Manifest, workers: int) -> str:
-    info = jmx_bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=NameNodeInfo")
-    state = jmx_bean(manifest, "NAMENODE_UI_PORT", "Hadoop:service=NameNode,name=FSNamesystemState")
+    namenode = _book(manifest).namenode
+    info = jmx_bean(manifest, namenode, Bean.NAMENODE_INFO)
+    state = jmx_bean(manifest, namenode, Bean.NAMENODE_STATE)
     live = int(state.get("NumLiveDataNodes", 0))
     if info.get("Safemode"):
         raise NotReady(f"in safe mode ({live} live DataNodes)")
@@ -57,7 +64,7 @@ def hdfs(manifest: Manifest, workers: int) -> str:
 
 
 def yarn(manifest: Manifest, workers: int) -> str:
-    metrics = _json(manifest, "RESOURCEMANAGER_UI_PORT", "/ws/v1/cluster/metrics")["clusterMetrics"]
+    metrics = _json(manifest, _book(manifest).resourcemanager, "/ws/v1/cluster/metrics")["clusterMetrics"]
     active = int(metrics.get("activeNodes", 0))
     if active < workers:
         raise NotReady(f"{active}/{workers} NodeManagers RUNNING")
@@ -65,13 +72,14 @@ def yarn(manifest: Manifest, workers: int) -> str:
 
 
 def jobhistory(manifest: Manifest, workers: int) -> str:
-    info = _json(manifest, "JOBHISTORY_UI_PORT", "/ws/v1/history/info")["historyInfo"]
+    info = _json(manifest, _book(manifest).jobhistory, "/ws/v1/history/info")["historyInfo"]
     return f"REST API answers (Hadoop {info.get('hadoopVersion')})"
 
 
 def zookeeper(manifest: Manifest, workers: int) -> str:
     try:
-        with socket.create_connection((manifest.host, manifest.port("ZOOKEEPER_PORT")), timeout=5) as sock:
+        book = _book(manifest)
+        with socket.create_connection(book.zookeeper, timeout=book.timeouts.probe) as sock:
             # `ruok` says imok as soon as the process runs; `srvr` only once it serves.
             sock.sendall(b"srvr")
             answer = sock.recv(4096).decode(errors="replace")
@@ -84,7 +92,7 @@ def zookeeper(manifest: Manifest, workers: int) -> str:
 
 
 def hbase(manifest: Manifest, workers: int) -> str:
-    server = jmx_bean(manifest, "HBASE_MASTER_UI_PORT", "Hadoop:service=HBase,name=Master,sub=Server")
+    server = jmx_bean(manifest, _book(manifest).hbase_master, Bean.HBASE_MASTER_SERVER)
     if str(server.get("tag.isActiveMaster")).lower() != "true":
         raise NotReady("master not active yet")
     servers = int(server.get("numRegionServers", 0))
@@ -98,11 +106,10 @@ PROBE_TABLE = "lab_probe"
 
 def thrift(manifest: Manifest, workers: int) -> str:
     """A real round trip through the Thrift server: put, get and delete a row."""
-    import happybase
     from thriftpy2.transport import TTransportException
 
     try:
-        connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=20000, autoconnect=True)
+        connection = clients.thrift(addresses=_book(manifest))
     except (TTransportException, OSError) as exc:
         raise NotReady(f"Thrift connection: {exc}") from exc
     try:
@@ -126,7 +133,7 @@ def thrift(manifest: Manifest, workers: int) -> str:
 
 
 def airflow(manifest: Manifest, workers: int) -> str:
-    api = AirflowAPI(manifest, timeout=5)
+    api = AirflowAPI(manifest, timeout=_book(manifest).timeouts.probe)
     try:
         health = api.health()
     except (requests.RequestException, ServiceUnreachable) as exc:
@@ -142,12 +149,12 @@ def airflow(manifest: Manifest, workers: int) -> str:
 
 
 def replay(manifest: Manifest, workers: int) -> str:
-    title = _json(manifest, "MASTODON_REPLAY_PORT", "/api/v1/instance").get("title")
+    title = _json(manifest, _book(manifest).replay, "/api/v1/instance").get("title")
     return f"serves the recording ({title})"
 
 
 def alert_sink(manifest: Manifest, workers: int) -> str:
-    _json(manifest, "ALERT_SINK_PORT", "/health")
+    _json(manifest, _book(manifest).alert_sink, "/health")
     return "takes alerts"
 
 
@@ -155,26 +162,31 @@ class DagImportError(Exception):
     """Not a matter of waiting: a DAG that does not import fails `up` at once."""
 
 
+def _check(name: str, key: str, probe: Callable[[Manifest, int], str], hint: str) -> Check:
+    """A check of the service of an address book entry (its log is shown when it fails)."""
+    return Check(name, ab.service(key, Manifest(environ={})), probe, hint)
+
+
 CHECKS = (
-    Check("HDFS", "namenode", hdfs, "a NameNode stuck in safe mode usually lacks DataNodes: see `labctl logs datanode`"),
-    Check("YARN", "resourcemanager", yarn, "NodeManagers register with the ResourceManager: see `labctl logs nodemanager`"),
-    Check("JobHistory", "historyserver", jobhistory, "the JobHistory server needs HDFS out of safe mode"),
-    Check("ZooKeeper", "zookeeper", zookeeper, "see `labctl logs zookeeper`"),
-    Check("HBase", "hbase-master", hbase, "the master needs ZooKeeper and HDFS; region servers register with it"),
-    Check("HBase Thrift", "hbase-thrift", thrift, "happybase speaks Thrift v1 (buffered, binary) on the published Thrift port"),
-    Check("Airflow", "airflow-apiserver", airflow, "see `labctl logs airflow-scheduler` and `labctl logs airflow-dag-processor`"),
-    Check("Mastodon replay", "mastodon-replay", replay, "see `labctl logs mastodon-replay` and `labctl replay show`"),
-    Check("Alert sink", "alert-sink", alert_sink, "see `labctl logs alert-sink`"),
+    _check("HDFS", "NAMENODE", hdfs, "a NameNode stuck in safe mode usually lacks DataNodes: see `labctl logs datanode`"),
+    _check("YARN", "RESOURCEMANAGER", yarn, "NodeManagers register with the ResourceManager: see `labctl logs nodemanager`"),
+    _check("JobHistory", "JOBHISTORY", jobhistory, "the JobHistory server needs HDFS out of safe mode"),
+    _check("ZooKeeper", "ZOOKEEPER", zookeeper, "see `labctl logs zookeeper`"),
+    _check("HBase", "HBASE_MASTER", hbase, "the master needs ZooKeeper and HDFS; region servers register with it"),
+    _check("HBase Thrift", "HBASE_THRIFT", thrift, "happybase speaks Thrift v1 (buffered, binary) on the published Thrift port"),
+    _check("Airflow", "AIRFLOW", airflow, "see `labctl logs airflow-scheduler` and `labctl logs airflow-dag-processor`"),
+    _check("Mastodon replay", "MASTODON_REPLAY", replay, "see `labctl logs mastodon-replay` and `labctl replay show`"),
+    _check("Alert sink", "ALERT_SINK", alert_sink, "see `labctl logs alert-sink`"),
 )
 
 
 def notebook(manifest: Manifest, workers: int) -> str:
-    version = _json(manifest, "NOTEBOOK_PORT", "/api").get("version")
+    version = _json(manifest, _book(manifest).notebook, "/api").get("version")
     return f"JupyterLab's server {version} answers"
 
 
 # Optional services (`labctl up --with NAME`): checked only when they were asked for.
 OPTIONAL_CHECKS = {
-    "notebook": Check("JupyterLab", "notebook", notebook, "see `labctl logs notebook`; its URL with the token: `labctl urls --show-passwords`"),
+    ab.service("NOTEBOOK", Manifest(environ={})): _check("JupyterLab", "NOTEBOOK", notebook, "see `labctl logs notebook`; its URL with the token: `labctl urls --show-passwords`"),
 }
 

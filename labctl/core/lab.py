@@ -10,19 +10,20 @@ import json
 import time
 from dataclasses import dataclass
 
-from rich.live import Live
 from rich.table import Table
 
+from labctl.core import addresses as ab
 from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core import images, ui
-from labctl.core.edge import EDGE_SERVICE
+from labctl.core.addresses import Bean
+from labctl.core.edge import edge_service
 from labctl.core.errors import CommandError, LabError
-from labctl.core.figures import NAMENODE_STATE, NAMENODE_SYSTEM
 from labctl.core.health import CHECKS, OPTIONAL_CHECKS, Check, DagImportError, NotReady, jmx_bean
-from labctl.core.manifest import ENDPOINTS, OPTIONAL_SERVICES, PROJECT_NAME, Manifest
+from labctl.core.manifest import ENDPOINTS, OPTIONAL_SERVICES, Manifest, endpoint
 from labctl.core.secrets import airflow_login, airflow_passwords, ensure_secrets, notebook_token
-from labctl.lake.permissions import ADMIN_USER
+
+NAMENODE_STATE, NAMENODE_SYSTEM = Bean.NAMENODE_STATE, Bean.NAMENODE_SYSTEM
 
 
 @dataclass
@@ -34,7 +35,7 @@ class CheckResult:
 
 def running_datanodes() -> int:
     engine = eng.client()
-    return len(engine.containers.list(filters={"label": [f"com.docker.compose.project={PROJECT_NAME}", "com.docker.compose.service=datanode"]}))
+    return len(engine.containers.list(filters={"label": ab.service_labels(ab.service("DATANODE"))}))
 
 
 def running_workers(manifest: Manifest) -> int:
@@ -68,7 +69,7 @@ def wait_healthy(manifest: Manifest, workers: int, timeout: float, poll: float =
     deadline = time.monotonic() + timeout
     state = {check.name: ("waiting", "") for check in CHECKS}
     passed: dict[str, CheckResult] = {}
-    with Live(_table(state), console=ui.err, refresh_per_second=4, transient=not ui.err.is_terminal) as live:
+    with ui.live(_table(state)) as update:
         while True:
             for check in CHECKS:
                 if check.name in passed:
@@ -78,14 +79,14 @@ def wait_healthy(manifest: Manifest, workers: int, timeout: float, poll: float =
                     passed[check.name] = CheckResult(check, True, detail)
                     state[check.name] = ("ok", detail)
                     if not ui.err.is_terminal:
-                        ui.err.print(f"[green]✓[/] {check.name}: {detail}")
+                        ui.info(f"✓ {check.name}: {detail}")
                 except DagImportError as exc:
                     state[check.name] = ("failed", str(exc))
-                    live.update(_table(state))
+                    update(_table(state))
                     raise LabError(f"{check.name}: {exc}", hint="fix the DAG, then `labctl deploy`") from exc
                 except NotReady as exc:
                     state[check.name] = ("waiting", str(exc))
-                live.update(_table(state))
+                update(_table(state))
             if len(passed) == len(CHECKS):
                 return list(passed.values())
             if time.monotonic() > deadline:
@@ -109,7 +110,7 @@ def running_optional() -> set[str]:
     return {
         service
         for service in OPTIONAL_SERVICES
-        if engine.containers.list(filters={"label": [f"com.docker.compose.project={PROJECT_NAME}", f"com.docker.compose.service={service}"]})
+        if engine.containers.list(filters={"label": ab.service_labels(service)})
     }
 
 
@@ -191,7 +192,8 @@ def _compose_up(manifest: Manifest, workers: int, timeout: float, optional: tupl
 
 def set_replication(replication: int) -> None:
     # As HDFS's superuser: files of every owner, Airflow's, YARN's and HBase's among them.
-    eng.exec_in(EDGE_SERVICE, ["hdfs", "dfs", "-setrep", "-R", str(replication), "/"], environment={"HADOOP_USER_NAME": ADMIN_USER})
+    superuser = Manifest()["HDFS_SUPERUSER"]
+    eng.exec_in(edge_service(), ["hdfs", "dfs", "-setrep", "-R", str(replication), "/"], environment={"HADOOP_USER_NAME": superuser})
 
 
 def copies_left(state: dict, system: dict, datanodes: int) -> str | None:
@@ -221,7 +223,8 @@ def replicate_everywhere(manifest: Manifest, datanodes: int, timeout: float, pol
     deadline = time.monotonic() + timeout
     while True:
         try:
-            left = copies_left(jmx_bean(manifest, "NAMENODE_UI_PORT", NAMENODE_STATE), jmx_bean(manifest, "NAMENODE_UI_PORT", NAMENODE_SYSTEM), datanodes)
+            namenode = ab.current(manifest).namenode
+            left = copies_left(jmx_bean(manifest, namenode, NAMENODE_STATE), jmx_bean(manifest, namenode, NAMENODE_SYSTEM), datanodes)
         except NotReady as exc:
             left = f"NameNode: {exc}"
         if left is None:
@@ -277,16 +280,16 @@ def urls(manifest: Manifest, show_passwords: bool = False) -> list[dict[str, str
     in CI logs and terminal scrollback. Secrets have fields of their own, never in a URL."""
     rows = [{"name": endpoint.title, "service": endpoint.service, "url": manifest.url(endpoint)} for endpoint in ENDPOINTS]
     roles = dict(entry.split(":", 1) for entry in manifest["AIRFLOW_USERS"].split(",") if entry)
-    airflow = manifest.url(next(endpoint for endpoint in ENDPOINTS if endpoint.service == "airflow-apiserver"))
+    airflow = manifest.url(endpoint("AIRFLOW"))
     passwords = airflow_passwords(manifest) or {"admin": airflow_login(manifest)[1]}
     for login, password in passwords.items():
-        row = {"name": f"Airflow login ({roles.get(login, '?')})", "service": "airflow-apiserver", "url": airflow, "user": login}
+        row = {"name": f"Airflow login ({roles.get(login, '?')})", "service": endpoint("AIRFLOW").service, "url": airflow, "user": login}
         if show_passwords:
             row["password"] = password
         rows.append(row)
     token = notebook_token(manifest)
-    notebook = next(endpoint for endpoint in ENDPOINTS if endpoint.service == "notebook")
-    row = {"name": "JupyterLab with its token", "service": "notebook", "url": manifest.url(notebook)}
+    notebook = endpoint("NOTEBOOK")
+    row = {"name": "JupyterLab with its token", "service": notebook.service, "url": manifest.url(notebook)}
     if token and show_passwords:
         row["token"] = token
     else:
@@ -307,33 +310,33 @@ def where_text(row: dict[str, str]) -> str:
 
 # What a published service gives whoever reaches its port, for the warning `labctl up`
 # prints when the lab listens beyond loopback (LAB_BIND_ADDRESS). The lab authenticates
-# nothing below Airflow: that is fine on 127.0.0.1 and not on a network.
+# nothing below Airflow: that is fine on 127.0.0.1 and not on a network. By address book entry.
 EXPOSURE = {
-    "namenode": "WebHDFS, which believes any user name it is sent: anyone can read, rewrite or delete the whole lake, handles in clear included",
-    "datanode": "DataNode web endpoints (WebHDFS reads and writes of blocks, as any user)",
-    "resourcemanager": "YARN's REST API, which runs a submitted application for anyone: their code on every NodeManager",
-    "nodemanager": "NodeManager web endpoints (container logs)",
-    "historyserver": "JobHistory: every job's configuration, counters and logs",
-    "zookeeper": "ZooKeeper without authentication: anyone can read or break HBase's coordination",
-    "hbase-master": "the HBase master's web UI (tables, regions, configuration)",
-    "regionserver": "region server web UIs",
-    "hbase-thrift": "HBase Thrift without authentication: every table, `reid` (pseudonym -> handle) included, to read, write or drop",
-    "mastodon-replay": "the replay server (the recording, and its fault settings)",
-    "alert-sink": "the alert sink: anyone can read the pipeline's failure alerts or post false ones",
-    "airflow-apiserver": "Airflow's UI and REST API, behind the lab's logins",
+    "NAMENODE": "WebHDFS, which believes any user name it is sent: anyone can read, rewrite or delete the whole lake, handles in clear included",
+    "DATANODE": "DataNode web endpoints (WebHDFS reads and writes of blocks, as any user)",
+    "RESOURCEMANAGER": "YARN's REST API, which runs a submitted application for anyone: their code on every NodeManager",
+    "NODEMANAGER": "NodeManager web endpoints (container logs)",
+    "JOBHISTORY": "JobHistory: every job's configuration, counters and logs",
+    "ZOOKEEPER": "ZooKeeper without authentication: anyone can read or break HBase's coordination",
+    "HBASE_MASTER": "the HBase master's web UI (tables, regions, configuration)",
+    "HBASE_REGIONSERVER": "region server web UIs",
+    "HBASE_THRIFT": "HBase Thrift without authentication: every table, `reid` (pseudonym -> handle) included, to read, write or drop",
+    "MASTODON_REPLAY": "the replay server (the recording, and its fault settings)",
+    "ALERT_SINK": "the alert sink: anyone can read the pipeline's failure alerts or post false ones",
+    "AIRFLOW": "Airflow's UI and REST API, behind the lab's logins",
 }
 
 
 # Published on 127.0.0.1 whatever LAB_BIND_ADDRESS says (stack/docker-compose.yml): the
 # notebook runs code for whoever holds its token.
-ALWAYS_LOOPBACK = frozenset({"notebook"})
+ALWAYS_LOOPBACK = frozenset({endpoint("NOTEBOOK").service})
 
 
 def is_loopback(address: str) -> bool:
     try:
         return ipaddress.ip_address(address.strip("[]")).is_loopback
     except ValueError:
-        return address == "localhost"
+        return address == ab.LOCALHOST
 
 
 def exposure(manifest: Manifest) -> list[str]:
@@ -341,21 +344,21 @@ def exposure(manifest: Manifest) -> list[str]:
     address = manifest.bind_address
     if is_loopback(address):
         return []
-    where = "every network of this machine" if address in ("0.0.0.0", "::", "") else address
+    where = "every network of this machine" if address in (ab.ANY_ADDRESS, "::", "") else address
     lines = []
     for endpoint in ENDPOINTS:
         if endpoint.service in ALWAYS_LOOPBACK:
             continue
         first, last = manifest.port(endpoint.port_key), manifest.values.get(f"{endpoint.port_key}_LAST")
         ports = f"ports {first}-{last}" if last and int(last) != first else f"port {first}"
-        lines.append(f"{endpoint.service} ({ports}): {EXPOSURE[endpoint.service]}, reachable from {where}")
+        lines.append(f"{endpoint.service} ({ports}): {EXPOSURE[endpoint.key]}, reachable from {where}")
     return lines
 
 
 def containers(manifest: Manifest) -> list[dict[str, str]]:
     engine = eng.client()
     rows = []
-    for container in engine.containers.list(all=True, filters={"label": f"com.docker.compose.project={PROJECT_NAME}"}):
+    for container in engine.containers.list(all=True, filters={"label": ab.project_label(manifest)}):
         health = (container.attrs.get("State", {}).get("Health") or {}).get("Status", "-")
         rows.append({
             "service": container.labels.get("com.docker.compose.service", "?"),

@@ -1,9 +1,10 @@
-"""The lab's manifest, stack/lab.env: versions, ports, memory, paths.
+"""The lab's manifest, stack/lab.env: versions, ports, addresses, timeouts, memory, paths.
 
 docker compose reads the same file with --env-file, so labctl, compose, the
 images (build arguments) and the docs (`labctl version --markdown`) share one
 source of truth. A variable exported in the environment overrides the file,
-exactly as compose's own interpolation does.
+exactly as compose's own interpolation does. labctl/core/addresses.py is the
+address book built on it: where each service answers, from the host or inside.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_DIR = REPO_ROOT / "stack"
 MANIFEST_FILE = STACK_DIR / "lab.env"
 COMPOSE_FILE = STACK_DIR / "docker-compose.yml"
-PROJECT_NAME = "mastolab"
 
 VERSION_KEYS = (
     "LAB_IMAGE_TAG",
@@ -39,36 +39,62 @@ VERSION_KEYS = (
 )
 
 
+def _file_values() -> dict[str, str]:
+    """The manifest file as written (service names are not overridden by the environment)."""
+    global _FILE_VALUES
+    if _FILE_VALUES is None:
+        _FILE_VALUES = {key: value or "" for key, value in dotenv_values(MANIFEST_FILE).items()}
+    return _FILE_VALUES
+
+
+_FILE_VALUES: dict[str, str] | None = None
+# The compose project as the manifest file names it (smoke tests and benchmarks find the
+# containers by it); labctl's commands use Manifest.project, which the environment overrides.
+PROJECT_NAME = _file_values().get("LAB_PROJECT", "")
+
+
 @dataclass(frozen=True)
 class WebEndpoint:
-    """A published endpoint: what it is, which service serves it, the manifest key of its port."""
+    """A published endpoint: what it is, its entry in the address book (KEY_ADDRESS, whose host
+    is the compose service), the manifest key of its published port."""
 
     title: str
-    service: str
+    key: str
     port_key: str
     path: str = "/"
     scheme: str = "http"
 
+    @property
+    def service(self) -> str:
+        """The compose service that serves it (the host part of its address)."""
+        return _file_values().get(f"{self.key}_ADDRESS", "").rpartition(":")[0]
+
 
 # The endpoints users open; ports come from the manifest.
 ENDPOINTS = (
-    WebEndpoint("HDFS NameNode", "namenode", "NAMENODE_UI_PORT", "/dfshealth.html"),
-    WebEndpoint("YARN ResourceManager", "resourcemanager", "RESOURCEMANAGER_UI_PORT", "/cluster"),
-    WebEndpoint("MapReduce JobHistory", "historyserver", "JOBHISTORY_UI_PORT", "/jobhistory"),
-    WebEndpoint("HBase Master", "hbase-master", "HBASE_MASTER_UI_PORT", "/master-status"),
-    WebEndpoint("Airflow", "airflow-apiserver", "AIRFLOW_UI_PORT", "/"),
-    WebEndpoint("HDFS DataNode", "datanode", "DATANODE_UI_PORT", "/datanode.html"),
-    WebEndpoint("YARN NodeManager", "nodemanager", "NODEMANAGER_UI_PORT", "/node"),
-    WebEndpoint("HBase RegionServer", "regionserver", "HBASE_REGIONSERVER_UI_PORT", "/rs-status"),
-    WebEndpoint("Mastodon replay (REST API)", "mastodon-replay", "MASTODON_REPLAY_PORT", "/api/v1/instance"),
-    WebEndpoint("Alert sink (labctl alerts)", "alert-sink", "ALERT_SINK_PORT", "/alerts"),
-    WebEndpoint("HBase Thrift (happybase)", "hbase-thrift", "HBASE_THRIFT_PORT", "", "thrift"),
-    WebEndpoint("ZooKeeper", "zookeeper", "ZOOKEEPER_PORT", "", "zk"),
-    WebEndpoint("JupyterLab (labctl up --with notebook)", "notebook", "NOTEBOOK_PORT", "/lab"),
+    WebEndpoint("HDFS NameNode", "NAMENODE", "NAMENODE_UI_PORT", "/dfshealth.html"),
+    WebEndpoint("YARN ResourceManager", "RESOURCEMANAGER", "RESOURCEMANAGER_UI_PORT", "/cluster"),
+    WebEndpoint("MapReduce JobHistory", "JOBHISTORY", "JOBHISTORY_UI_PORT", "/jobhistory"),
+    WebEndpoint("HBase Master", "HBASE_MASTER", "HBASE_MASTER_UI_PORT", "/master-status"),
+    WebEndpoint("Airflow", "AIRFLOW", "AIRFLOW_UI_PORT", "/"),
+    WebEndpoint("HDFS DataNode", "DATANODE", "DATANODE_UI_PORT", "/datanode.html"),
+    WebEndpoint("YARN NodeManager", "NODEMANAGER", "NODEMANAGER_UI_PORT", "/node"),
+    WebEndpoint("HBase RegionServer", "HBASE_REGIONSERVER", "HBASE_REGIONSERVER_UI_PORT", "/rs-status"),
+    WebEndpoint("Mastodon replay (REST API)", "MASTODON_REPLAY", "MASTODON_REPLAY_PORT", "/api/v1/instance"),
+    WebEndpoint("Alert sink (labctl alerts)", "ALERT_SINK", "ALERT_SINK_PORT", "/alerts"),
+    WebEndpoint("HBase Thrift (happybase)", "HBASE_THRIFT", "HBASE_THRIFT_PORT", "", "thrift"),
+    WebEndpoint("ZooKeeper", "ZOOKEEPER", "ZOOKEEPER_PORT", "", "zk"),
+    WebEndpoint("JupyterLab (labctl up --with notebook)", "NOTEBOOK", "NOTEBOOK_PORT", "/lab"),
 )
 
+
+def endpoint(key: str) -> WebEndpoint:
+    """The published endpoint of an address book entry, e.g. endpoint("AIRFLOW")."""
+    return next(found for found in ENDPOINTS if found.key == key)
+
+
 # Services off by default, each a compose profile of the same name: `labctl up --with NAME`.
-OPTIONAL_SERVICES = ("notebook",)
+OPTIONAL_SERVICES = tuple(endpoint(key).service for key in ("NOTEBOOK",))
 
 # Resource profiles (`labctl up --profile NAME`). The manifest's own memory values are the
 # standard profile; another profile is the PROFILE_<NAME>_<KEY> lines that change them. The
@@ -179,5 +205,10 @@ class Manifest:
         self.profile_file.write_text(name + "\n")
         return Manifest(self.path, self._environ)
 
+    @property
+    def project(self) -> str:
+        """The compose project: the containers' label, the images' namespace."""
+        return self.values["LAB_PROJECT"]
+
     def image(self, name: str) -> str:
-        return f"mastolab/{name}:{self.values['LAB_IMAGE_TAG']}"
+        return f"{self.project}/{name}:{self.values['LAB_IMAGE_TAG']}"

@@ -91,12 +91,10 @@ def pipeline_quiet(api: AirflowAPI, *, wait: float, what: str, poll: float = 5.0
             unpause(api)
 
 
-def retention_setting(api: AirflowAPI) -> str | None:
-    """The Airflow Variable the DAG's retention task reads (None when unset: the default)."""
-    from labctl.lake.retention import RETENTION_VARIABLE
-
+def variable(api: AirflowAPI, key: str) -> str | None:
+    """An Airflow Variable the DAG reads, e.g. the retention setting (None when unset: the default)."""
     variables = api.get("/variables", limit=1000).get("variables", [])
-    return next((v.get("value") for v in variables if v.get("key") == RETENTION_VARIABLE), None)
+    return next((v.get("value") for v in variables if v.get("key") == key), None)
 
 
 def wait_idle(api: AirflowAPI, timeout: float = 900) -> None:
@@ -168,6 +166,12 @@ class RunState:
         return None
 
 
+def feed_label(feed: dict) -> str:
+    """How a run names a feed (an item the DAG's `feeds` task returns): its collect task's name
+    in Airflow, its alerts; `labctl run` names the rows of its table the same way."""
+    return f"{feed.get('instance') or feed.get('source')} {feed.get('timeline')}"
+
+
 def _order(instance: TaskInstance) -> tuple[int, int]:
     known = TASK_ORDER.index(instance.task_id) if instance.task_id in TASK_ORDER else len(TASK_ORDER)
     return known, instance.map_index
@@ -191,8 +195,6 @@ def poll(api: AirflowAPI, run_id: str) -> RunState:
     if any(i.map_index != NOT_MAPPED and not i.label for i in instances):
         # Airflow renders a mapped instance's name when it has run: until then (or if it never
         # did), the feed is read from what `feeds` returned, in map-index order.
-        from labctl.pipeline.feeds import feed_label
-
         listed = xcom(api, run_id, "feeds") or []
         instances = [
             replace(i, label=feed_label(listed[i.map_index]))

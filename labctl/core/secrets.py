@@ -14,6 +14,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from labctl.core.addresses import postgres_url
 from labctl.core.manifest import Manifest
 
 AIRFLOW_ADMIN = "admin"
@@ -58,7 +59,7 @@ def ensure_secrets(manifest: Manifest) -> Path:
     os.chmod(manifest.state_dir, 0o700)
     os.chmod(directory, 0o700)
     db_password = _ensure(directory / "postgres-password", lambda: secrets.token_urlsafe(24))
-    _ensure(directory / "airflow-db-conn", lambda: f"postgresql+psycopg2://airflow:{db_password}@postgres:5432/airflow")
+    _ensure(directory / "airflow-db-conn", lambda: postgres_url(db_password, manifest))
     _ensure(directory / "airflow-fernet-key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
     _ensure(directory / "airflow-jwt-secret", lambda: secrets.token_urlsafe(32))
     _ensure_airflow_passwords(directory / "airflow-passwords.json", airflow_logins(manifest))

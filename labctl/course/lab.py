@@ -6,9 +6,7 @@ makes a grade "not gradable" (the student's work was not judged), never a failed
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -47,31 +45,36 @@ def drop_table(name: str) -> None:
 
 
 def _regionserver_ports() -> list[int]:
+    from labctl.core import addresses as ab
     from labctl.core import engine as eng
 
     try:
         containers = eng.client(timeout=10).containers.list(
-            filters={"label": ["com.docker.compose.project=mastolab", "com.docker.compose.service=regionserver"], "status": "running"}
+            filters={"label": ab.service_labels(ab.service("HBASE_REGIONSERVER")), "status": "running"}
         )
     except Exception as error:  # noqa: BLE001 - no engine
         raise NotGradable(f"the Docker engine cannot be reached ({type(error).__name__})", hint=HINT) from error
+    web = ab.listen_port("HBASE_REGIONSERVER")
     ports = []
     for container in containers:
-        published = (container.attrs["NetworkSettings"]["Ports"] or {}).get("16030/tcp") or []
+        published = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{web}/tcp") or []
         ports.extend(int(binding["HostPort"]) for binding in published[:1])
     if not ports:
-        raise NotGradable("no region server publishes its web port (16030)", hint=HINT)
+        raise NotGradable(f"no region server publishes its web port ({web})", hint=HINT)
     return ports
 
 
 def region_reads(table: str, namespace: str = "default") -> int:
     """Rows the region servers counted as read in the regions of `table` (JMX readRequestCount)."""
+    from labctl.core import clients
+    from labctl.core.addresses import Bean
+    from labctl.core.manifest import Manifest
+
     total = 0
     prefix = f"Namespace_{namespace}_table_{table}_region_"
+    host = Manifest().host
     for port in _regionserver_ports():
-        url = f"http://127.0.0.1:{port}/jmx?qry=Hadoop:service=HBase,name=RegionServer,sub=Regions"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            beans = json.load(response)["beans"]
+        beans = clients.jmx(f"http://{host}:{port}", Bean.HBASE_REGIONSERVER_REGIONS, timeout=10)["beans"]
         for bean in beans:
             total += sum(v for k, v in bean.items() if k.startswith(prefix) and k.endswith("_metric_readRequestCount"))
     return total

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from labctl.core import engine as eng
+from labctl.core.addresses import current
 from labctl.core.edge import EDGE_SERVICE, EDGE_UID, EDGE_USER
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
@@ -71,7 +72,7 @@ def _follow(argv: list[str], deadline: float, progress) -> tuple[int | None, str
                 application = _APPLICATION.search(text)
                 if application and "application" not in found:
                     found["application"] = application.group(1)
-                    progress(f"submitted {found['application']} (ResourceManager: http://127.0.0.1:8088/cluster/app/{found['application']})")
+                    progress(f"submitted {found['application']} (ResourceManager: {current().resourcemanager}/cluster/app/{found['application']})")
                 for line in text.splitlines():
                     if " map " in line and "reduce" in line and "%" in line:
                         progress(line.split("INFO", 1)[-1].strip(" :"))
@@ -134,7 +135,7 @@ def run_job_on_yarn(context: Context, data: Input) -> JobRun:
                               stderr={f"{step.name}-yarn": tail(log)})
             if code != 0:
                 job_id = _JOB.search(log)
-                where = f": its tasks' logs are in the JobHistory, http://127.0.0.1:19888/jobhistory/job/{job_id.group(1)}" if job_id else ""
+                where = f": its tasks' logs are in the JobHistory, {current().jobhistory}/jobhistory/job/{job_id.group(1)}" if job_id else ""
                 return JobRun(False, False, time.monotonic() - started,
                               error=f"step `{step.name}` failed on YARN (`hadoop jar` exited with {code}){where}",
                               stderr={f"{step.name}-yarn": tail(log, 3000)})

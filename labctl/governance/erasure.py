@@ -46,11 +46,11 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from labctl.collect.records import dumps_line, parse_object
 from labctl.core.errors import LabError
 from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym
 from labctl.lake.batches import decode_lines, encode_lines
 from labctl.lake.fs import FileSystem, atomic_write, walk_files
+from labctl.lake.lines import dumps_line, parse_object
 from labctl.lake.layout import DATA_SUFFIX, MANIFEST_DIR, LakeLayout, partition_fields, partition_value
 
 ERASED = "[erased]"

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from labctl.lake.permissions import ADMIN_USER, ADMINS_GROUP, ANALYSTS_GROUP, ENGINEERS_GROUP
+from labctl.lake.permissions import ADMIN_USER, ADMINS_GROUP, ANALYSTS_GROUP, ENGINEER_USER, ENGINEERS_GROUP
 
 AirflowRole = Literal["viewer", "user", "op", "admin"]
 
@@ -52,7 +52,7 @@ ROLES: tuple[Role, ...] = (
         name="engineer", title="data engineer",
         holds_token=True, triggers_dags=True, reads_raw=True, reads_curated=True, queries_hbase=True,
         may_reveal=True, handles_erasure=False,
-        airflow_role="op", hdfs_user="engineer", hdfs_groups=(ENGINEERS_GROUP, ANALYSTS_GROUP),
+        airflow_role="op", hdfs_user=ENGINEER_USER, hdfs_groups=(ENGINEERS_GROUP, ANALYSTS_GROUP),
     ),
     Role(
         name="analyst", title="analyst",

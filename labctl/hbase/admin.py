@@ -17,7 +17,6 @@ from typing import Protocol
 from labctl.core.errors import LabError
 
 SOURCE = Path(__file__).with_name("SchemaAdmin.java")
-SERVICE = "hbase-master"
 CLASSPATH = "/opt/lab/conf/hbase:/opt/hbase/lib/*"
 
 # The source arrives on stdin; HBase's log goes to a file shown only on failure.
@@ -56,10 +55,12 @@ def parse_results(output: str) -> list[list[str]]:
 
 
 class ContainerAdmin:
-    """SchemaAdmin.java run in the lab's hbase-master container (docker exec, no new container)."""
+    """SchemaAdmin.java run in the lab's HBase master container (docker exec, no new container)."""
 
-    def __init__(self, service: str = SERVICE):
-        self.service = service
+    def __init__(self, service: str | None = None):
+        from labctl.core.addresses import service as service_of
+
+        self.service = service or service_of("HBASE_MASTER")
 
     def run(self, *operations: Operation) -> list[list[str]]:
         from labctl.core import engine

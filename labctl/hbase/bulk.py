@@ -24,7 +24,6 @@ from labctl.hbase.loader import LoadStats, Row, load_run
 from labctl.hbase.schema import NAMESPACE, TableSpec
 
 SEPARATOR = b"\x1f"  # ASCII unit separator: URLs and names may hold tabs, never this
-SERVICE = "hbase-master"
 CLASSPATH = "/opt/lab/conf/hbase:/opt/hbase/lib/*:/opt/hadoop/lib/*"
 JAVA = "java -Xmx384m --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED"
 
@@ -56,7 +55,12 @@ def tsv(rows: list[Row]) -> tuple[list[str], bytes, list[tuple[str, str]]]:
     return [column.decode() for column in columns], b"\n".join(lines) + b"\n", left_out
 
 
-def container_runner(service: str = SERVICE) -> Runner:
+def container_runner(service: str | None = None) -> Runner:
+    """Runs in the lab's HBase master container (its service in the address book by default)."""
+    from labctl.core.addresses import service as service_of
+
+    service = service or service_of("HBASE_MASTER")
+
     def run(argv: list[str], stdin: bytes) -> tuple[int, str]:
         from labctl.core import engine
 

@@ -1,4 +1,5 @@
-"""A happybase connection to the lab's HBase Thrift server that survives dropped connections.
+"""A happybase connection to the target's HBase Thrift server (the lab's, by default) that
+survives dropped connections.
 
 Under load the Thrift server drops connections (`TTransportException: TSocket read 0 bytes`,
 a broken pipe, a reset): one busy core is enough. `connect()` returns a `ResilientConnection`,
@@ -18,7 +19,6 @@ that keeps failing, after `attempts` tries.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -28,12 +28,13 @@ from happybase.util import bytes_increment
 from Hbase_thrift import IllegalArgument, IOError as HBaseIOError  # loaded by happybase's import
 from thriftpy2.transport import TTransportException
 
+from labctl.core import addresses as ab
+from labctl.core import clients
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_MS = 30_000
 ATTEMPTS = 5
 BACKOFF_SECONDS = 0.5  # then 1, 2, 4 s: about 8 s of waiting in all
 # What a Thrift call raises when HBase cannot answer (missing table, server down, bad argument).
@@ -271,19 +272,24 @@ class ResilientBatch:
             self.send()
 
 
-def open_thrift(host: str, port: int, timeout_ms: int = TIMEOUT_MS) -> Callable[[], happybase.Connection]:
-    return lambda: happybase.Connection(host, port, timeout=timeout_ms)
+def open_thrift(host: str, port: int, timeout: float | None = None, *,
+                addresses: ab.Addresses | None = None) -> Callable[[], happybase.Connection]:
+    """How a ResilientConnection opens each of its connections: through the client factory,
+    with the address book's Thrift timeout unless one is given (seconds)."""
+    book = clients.book(addresses)
+    return lambda: clients.thrift(addresses=book, host=host, port=port, timeout=timeout)
 
 
 def connect(manifest: Manifest | None = None, *, host: str | None = None, port: int | None = None,
-            timeout_ms: int = TIMEOUT_MS, attempts: int = ATTEMPTS, sleep: Callable[[float], None] = time.sleep) -> ResilientConnection:
-    """The Thrift v1 server published by the lab (or host/port given, e.g. `hbase-thrift:9090`
-    inside it), connected: a server that is not there is said at once (after one more try),
-    not after every retry a dropped connection gets."""
-    # Inside the lab (the edge node) the server is reached by name, set in the environment.
-    host = host or os.environ.get("LAB_HBASE_THRIFT_HOST") or (manifest or Manifest()).host
-    port = port or int(os.environ.get("LAB_HBASE_THRIFT_PORT") or (manifest or Manifest()).port("HBASE_THRIFT_PORT"))
-    connection = ResilientConnection(open_thrift(host, port, timeout_ms), where=f"{host}:{port}", attempts=attempts, sleep=sleep)
+            timeout: float | None = None, attempts: int = ATTEMPTS,
+            sleep: Callable[[float], None] = time.sleep) -> ResilientConnection:
+    """The Thrift v1 server of the address book (or host/port given), connected: a server that
+    is not there is said at once (after one more try), not after every retry a dropped
+    connection gets."""
+    book = ab.current(manifest)
+    host, port = host or book.thrift[0], port or book.thrift[1]
+    connection = ResilientConnection(open_thrift(host, port, timeout, addresses=book), where=f"{host}:{port}",
+                                     attempts=attempts, sleep=sleep)
     for attempt in (1, 2):
         try:
             connection.current()
@@ -292,7 +298,8 @@ def connect(manifest: Manifest | None = None, *, host: str | None = None, port: 
             if attempt == 2:
                 raise LabError(
                     f"cannot reach HBase's Thrift server at {host}:{port}: {error_message(error)}",
-                    hint="is the lab up? `labctl status` shows the hbase-thrift service",
+                    hint="is the lab up? `labctl status` shows the hbase-thrift service" if book.is_lab
+                    else f"is {host}:{port} right in the profile {book.target}?",
                 ) from error
             sleep(BACKOFF_SECONDS)
     raise AssertionError("unreachable")

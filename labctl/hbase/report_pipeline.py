@@ -196,14 +196,14 @@ def gather_from_lab(lab_run: str) -> dict[str, Any]:
     report does not depend on it)."""
     import requests
 
-    from labctl.core.airflow_api import AirflowAPI
+    from labctl.core import clients
+    from labctl.core.addresses import current
     from labctl.core.errors import LabError
-    from labctl.core.manifest import Manifest
 
-    manifest = Manifest()
-    jobhistory = f"http://{manifest.host}:{manifest.port('JOBHISTORY_UI_PORT')}"
+    book = current()
+    jobhistory = book.jobhistory or ""
     try:
-        section = gather(AirflowAPI(manifest), lab_run)
+        section = gather(clients.airflow(book), lab_run)
     except (LabError, requests.RequestException, KeyError, ValueError) as error:
         reason = error.message if isinstance(error, LabError) else f"{type(error).__name__}: {error}"
         section = {"unavailable": f"Airflow could not answer ({reason})"}

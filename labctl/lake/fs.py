@@ -150,20 +150,29 @@ class WebHdfsFileSystem:
 
 def open_filesystem(location: str, *, user: str | None = None) -> FileSystem:
     """A backend from a location: a local directory (or file:// URL), or a WebHDFS URL
-    (http://namenode:9870, webhdfs://namenode:9870)."""
+    (a NameNode's web address, http://HOST:PORT or webhdfs://HOST:PORT)."""
     parts = urlsplit(location)
     if parts.scheme in ("http", "https", "webhdfs"):
-        from hdfs import InsecureClient  # only the HDFS path needs it
+        from labctl.core.clients import webhdfs
 
         scheme = "https" if parts.scheme == "https" else "http"
-        return WebHdfsFileSystem(InsecureClient(f"{scheme}://{parts.netloc}", user=user))
+        return WebHdfsFileSystem(webhdfs(user, url=f"{scheme}://{parts.netloc}"))
     if parts.scheme == "file":
         return LocalFileSystem(parts.path)
     if parts.scheme:
         raise ValueError(
-            f"unsupported lake location {location!r}: give a directory, file:///dir, or http://namenode:9870"
+            f"unsupported lake location {location!r}: give a directory, file:///dir, or a NameNode's web address, http://HOST:PORT"
         )
     return LocalFileSystem(location)
+
+
+def open_lake(user: str | None, *, location: str | None = None) -> FileSystem:
+    """The lake at `location`, or the target's HDFS (its NameNode in the address book)."""
+    if location is None:
+        from labctl.core.addresses import current
+
+        location = current().namenode
+    return open_filesystem(location, user=user)
 
 
 def atomic_write(fs: FileSystem, tmp_dir: str, path: str, data: bytes) -> None:

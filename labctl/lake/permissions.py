@@ -19,6 +19,7 @@ from labctl.lake.layout import LakeLayout
 
 COLLECTOR_USER = "collector"
 ETL_USER = "etl"
+ENGINEER_USER = "engineer"  # a data engineer's login: reads every zone (`labctl lake` shows them as it)
 ADMIN_USER = "hadoop"  # the user the NameNode runs as: the HDFS superuser
 ENGINEERS_GROUP = "data-engineers"
 ANALYSTS_GROUP = "analysts"

@@ -1,47 +1,70 @@
-"""The lab as seen from inside its network, and whether it can take a run."""
+"""The cluster as the DAG's tasks see it, and whether it can take a run.
+
+Where each service is comes from the address book (labctl/core/addresses.py): inside the
+lab, compose gives the Airflow containers LABCTL_TARGET=lab-network; on a cluster, the
+workers' LABCTL_TARGET names its profile (docs/cluster.md).
+"""
 
 from __future__ import annotations
 
 import os
 
-import requests
+from labctl.core import addresses as ab
+from labctl.core import clients
+from labctl.core.addresses import Bean
 
-NAMENODE = os.environ.get("LAB_NAMENODE_HTTP", "http://namenode:9870")
-RESOURCEMANAGER = os.environ.get("LAB_RESOURCEMANAGER_HTTP", "http://resourcemanager:8088")
-THRIFT_HOST = os.environ.get("LAB_HBASE_THRIFT_HOST", "hbase-thrift")
-THRIFT_PORT = int(os.environ.get("LAB_HBASE_THRIFT_PORT", "9090"))
-REPLAY_URL = os.environ.get("LAB_REPLAY_URL", "http://mastodon-replay:8000")
-# A link the jvm image makes to lib/hadoop-streaming-$HADOOP_VERSION.jar: no version to keep in step.
-STREAMING_JAR = "/opt/hadoop/hadoop-streaming.jar"
-JOBS_DIR = "/opt/lab/src/jobs"
+# The jvm image links lib/hadoop-streaming-$HADOOP_VERSION.jar here: no version to keep in
+# step. A cluster's workers name theirs (LAB_STREAMING_JAR), and where the jobs' scripts are.
+STREAMING_JAR = os.environ.get("LAB_STREAMING_JAR") or "/opt/hadoop/hadoop-streaming.jar"
+JOBS_DIR = os.environ.get("LAB_JOBS_DIR") or "/opt/lab/src/jobs"
 
 
 class ClusterNotReady(RuntimeError):
     pass
 
 
+def __getattr__(name: str):
+    """The endpoints this module used to hold as constants, from the address book."""
+    book = ab.current()
+    legacy = {
+        "NAMENODE": lambda: book.namenode,
+        "RESOURCEMANAGER": lambda: book.resourcemanager,
+        "THRIFT_HOST": lambda: book.thrift[0],
+        "THRIFT_PORT": lambda: book.thrift[1],
+        "REPLAY_URL": lambda: book.replay,
+    }
+    if name in legacy:
+        return legacy[name]()
+    raise AttributeError(name)
+
+
+def replay_url(instance: str | None = None) -> str:
+    """The lab's replay server; a recorded instance is a path prefix of it (its domain)."""
+    base = ab.current().replay
+    if base is None:
+        raise ClusterNotReady("this target has no replay server: collect a live instance or files instead")
+    return f"{base}/{instance}" if instance else base
+
+
 def default_recorded_instance() -> str:
     """The domain of the instance the replay server serves by default (its listing says which)."""
-    listing = requests.get(f"{REPLAY_URL}/replay/instances", timeout=10).json()["instances"]
+    listing = clients.get_json(f"{replay_url()}/replay/instances", timeout=ab.current().timeouts.rest)["instances"]
     return next(entry["domain"] for entry in listing if entry.get("default")) if listing else ""
-
-
-def _bean(query: str) -> dict:
-    beans = requests.get(f"{NAMENODE}/jmx", params={"qry": query}, timeout=10).json().get("beans") or [{}]
-    return beans[0]
 
 
 def check_cluster() -> dict[str, object]:
     """HDFS writable, YARN with NodeManagers, HBase's Thrift server answering."""
-    from labctl.hbase.connection import connect
-
-    if _bean("Hadoop:service=NameNode,name=NameNodeInfo").get("Safemode"):
+    book = ab.current()
+    timeout = book.timeouts.rest
+    if clients.jmx_bean(book.namenode, Bean.NAMENODE_INFO, timeout=timeout).get("Safemode"):
         raise ClusterNotReady("HDFS is in safe mode")
-    live = int(_bean("Hadoop:service=NameNode,name=FSNamesystemState").get("NumLiveDataNodes", 0))
-    nodes = requests.get(f"{RESOURCEMANAGER}/ws/v1/cluster/metrics", timeout=10).json()["clusterMetrics"]["activeNodes"]
+    live = int(clients.jmx_bean(book.namenode, Bean.NAMENODE_STATE, timeout=timeout).get("NumLiveDataNodes", 0))
+    nodes = clients.get_json(f"{book.resourcemanager}/ws/v1/cluster/metrics", timeout=timeout)["clusterMetrics"]["activeNodes"]
     if live < 1 or nodes < 1:
         raise ClusterNotReady(f"{live} DataNodes and {nodes} NodeManagers: need at least one of each")
-    connection = connect(host=THRIFT_HOST, port=THRIFT_PORT, timeout_ms=30000)
+    from labctl.hbase.connection import connect
+
+    connection = connect()
     try:
         tables = len(connection.tables())
     finally:
@@ -50,8 +73,16 @@ def check_cluster() -> dict[str, object]:
 
 
 def hbase_connection():
-    """HBase through Thrift, with calls that are safe to repeat retried after a drop
-    (labctl/hbase/connection.py): the loader, the quality check, publish, retention."""
+    """HBase through Thrift for the DAG's loads, with the longer timeout of batch writes, and
+    calls that are safe to repeat retried after a drop (labctl/hbase/connection.py): the
+    loader, the quality check, publish, retention."""
     from labctl.hbase.connection import connect
 
-    return connect(host=THRIFT_HOST, port=THRIFT_PORT, timeout_ms=120000)
+    return connect(timeout=ab.current().timeouts.thrift_load)
+
+
+def lake(user: str):
+    """The lake, as the lab's HDFS user `user` (the target's name for it)."""
+    from labctl.lake.fs import open_lake
+
+    return open_lake(ab.current().hdfs_user(user))

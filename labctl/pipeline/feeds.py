@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from labctl.collect.timelines import Timeline
+from labctl.core.runs import feed_label  # noqa: F401 - the DAG names its mapped tasks with it
 
 VARIABLE = "pipeline_feeds"
 DEFAULT_ENV = "MASTODON_PIPELINE_FEEDS"
@@ -80,11 +81,6 @@ class Feed:
 
     def as_dict(self) -> dict[str, str]:
         return {"instance": self.instance, "timeline": self.timeline, "source": self.source}
-
-
-def feed_label(feed: dict[str, Any]) -> str:
-    """How a run names a feed (a `feeds` item): its collect task's name in Airflow, its alerts."""
-    return f"{feed.get('instance') or feed.get('source')} {feed.get('timeline')}"
 
 
 def parse_feeds(text: str) -> list[Feed]:

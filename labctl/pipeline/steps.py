@@ -25,12 +25,11 @@ from labctl.core.manifest import upload_dir
 from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym, load_pseudonymiser, pseudonymise_metrics
 from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
-from labctl.lake.fs import atomic_write, open_filesystem
+from labctl.lake.fs import atomic_write
 from labctl.lake.layout import LakeLayout
 from labctl.lake.retention import RETENTION_VARIABLE, RUN_ZONES, apply_retention, keep_days_setting
 from labctl.pipeline import cluster, yarn
 
-LAKE = cluster.NAMENODE
 COLLECTOR = "collector"
 METRICS_STEP_NAME = "aggregate"
 CURATED_DATASET = "metrics"
@@ -50,7 +49,7 @@ def run_id_for(data_interval_end: datetime) -> str:
 
 
 def collect(*, source: str, instance: str, timeline: str, limit: int | None, include_noindex: bool, files: list[str], token: str | None) -> dict:
-    fs, layout = open_filesystem(LAKE, user=COLLECTOR), LakeLayout()
+    fs, layout = cluster.lake(COLLECTOR), LakeLayout()
     if source == "file":
         # Only the upload folder: the edge node also holds the lab's secrets (/run/lab-secrets).
         paths = uploaded_files(files, upload_dir())
@@ -61,10 +60,7 @@ def collect(*, source: str, instance: str, timeline: str, limit: int | None, inc
     # A recorded instance is a path prefix of the replay server (its domain); none: the default
     # one, named so in the URL too: the partition is the instance the URL names, never the name
     # a server gives itself (labctl.collect.collector.configured_instance).
-    if source == "recorded":
-        url = f"{cluster.REPLAY_URL}/{instance or cluster.default_recorded_instance()}"
-    else:
-        url = instance
+    url = cluster.replay_url(instance or cluster.default_recorded_instance()) if source == "recorded" else instance
     options = CollectOptions(limit=limit, include_noindex=include_noindex)
     result = collect_timeline(url, Timeline.parse(timeline), fs, layout, token=Secret(token) if token else None, options=options)
     return {"source": source, "instance": result.instance, "timeline": result.timeline, "received": result.received, "written": result.written}
@@ -96,7 +92,7 @@ def _xcom_file(result) -> dict:
 
 def raw_records() -> int:
     # etl belongs to both data-engineers and analysts: it may list every zone.
-    return describe_lake(open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()).records
+    return describe_lake(cluster.lake(yarn.ETL_USER), LakeLayout()).records
 
 
 def run_jobs(run_id: str, log=print) -> dict:
@@ -113,7 +109,7 @@ def metrics_and_quarantine(run_id: str, output: str) -> dict:
     """The metrics document of a run, from the jobs' output in the work area: its malformed
     records go to the quarantine, whole; its pseudonymised form is published to the curated zone."""
     lines = yarn.read_output(output)
-    fs, layout = open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()
+    fs, layout = cluster.lake(yarn.ETL_USER), LakeLayout()
     quarantined = [json.dumps({"reason": reason, "line_base64": base64.b64encode(raw).decode()}) for reason, raw in malformed_records(lines)]
     _replace(fs, layout.quarantine_run(run_id, "malformed"), "records.jsonl",
              ("\n".join(quarantined) + "\n").encode() if quarantined else b"")
@@ -140,7 +136,7 @@ def pseudonymised(metrics: dict, pseudonymiser: Pseudonymiser) -> dict:
 
 def curated_metrics(run_id: str) -> dict:
     """The metric document analysts read for a run (pseudonymised)."""
-    fs, layout = open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout()
+    fs, layout = cluster.lake(yarn.ETL_USER), LakeLayout()
     return json.loads(fs.read_bytes(f"{layout.curated_run(run_id, CURATED_DATASET)}/{CURATED_FILE}"))
 
 
@@ -235,8 +231,8 @@ def retention(setting: str | None, today: date, now: float | None = None) -> dic
     from labctl.hbase import schema
 
     keep_days = keep_days_setting(setting)
-    raw = apply_retention(open_filesystem(LAKE, user=COLLECTOR), LakeLayout(), keep_days=keep_days, today=today, zones=("raw",))
-    runs = apply_retention(open_filesystem(LAKE, user=yarn.ETL_USER), LakeLayout(), keep_days=keep_days, today=today, zones=RUN_ZONES)
+    raw = apply_retention(cluster.lake(COLLECTOR), LakeLayout(), keep_days=keep_days, today=today, zones=("raw",))
+    runs = apply_retention(cluster.lake(yarn.ETL_USER), LakeLayout(), keep_days=keep_days, today=today, zones=RUN_ZONES)
     uploads = clean_uploads(upload_dir(), older_than=UPLOAD_KEEP_SECONDS, now=time.time() if now is None else now)
     connection = cluster.hbase_connection()
     try:

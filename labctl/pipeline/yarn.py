@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from labctl.core.errors import CommandError
+from labctl.core.proc import run
 from labctl.jobs.definition import load_job
 from labctl.jobs.streaming import streaming_argv
-from labctl.lake.fs import open_filesystem
-from labctl.pipeline.cluster import JOBS_DIR, NAMENODE, STREAMING_JAR
+from labctl.pipeline import cluster
+from labctl.pipeline.cluster import JOBS_DIR, STREAMING_JAR
 
 ETL_USER = "etl"
 _COUNTER = re.compile(r"^\s+([A-Za-z][\w .:-]*?)=(\d+)\s*$")
+
+
+class StepFailed(CommandError):
+    """A Streaming step's job client (`hadoop jar`) exited with an error."""
+
+    def __init__(self, step: str, argv: list[str], returncode: int, output: str):
+        super().__init__(argv, returncode, output, hint="its tasks' logs are in the JobHistory UI (`labctl urls`); the job client's log is above")
+        self.step = step
+        self.message = f"Streaming step {step} failed (exit {returncode}); see the log above and the JobHistory UI"
+        self.args = (self.message,)
 
 
 @dataclass
@@ -30,7 +42,7 @@ class StepResult:
 
 
 def _lake(user: str = ETL_USER):
-    return open_filesystem(NAMENODE, user=user)
+    return cluster.lake(user)
 
 
 def input_bytes(glob: str) -> int:
@@ -56,11 +68,13 @@ def run_steps(raw_glob: str, output_root: str, log=print) -> list[StepResult]:
         argv = streaming_argv(job, number, streaming_jar=STREAMING_JAR, jobs_dir=JOBS_DIR, inputs=inputs, output=output, input_bytes=size)
         log(f"submitting step {number + 1}/{len(job.steps)} ({step.name}) to YARN")
         env = {**os.environ, "HADOOP_USER_NAME": ETL_USER}
-        process = subprocess.run(argv, env=env, text=True, capture_output=True, cwd="/tmp")
-        log(process.stderr[-6000:])
+        # The job client logs to stderr; run() keeps it with stdout, in order.
+        process = run(argv, env=env, cwd=Path("/tmp"), check=False)
+        client_log = process.stdout or ""
+        log(client_log[-6000:])
         if process.returncode != 0:
-            raise RuntimeError(f"Streaming step {step.name} failed (exit {process.returncode}); see the log above and the JobHistory UI")
-        results.append(StepResult(step.name, output, _application(process.stderr), _counters(process.stderr)))
+            raise StepFailed(step.name, argv, process.returncode, client_log)
+        results.append(StepResult(step.name, output, _application(client_log), _counters(client_log)))
         inputs = [output]
     return results
 

@@ -23,8 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m labctl.replay", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recording", type=Path, help="a recording (JSON lines or arrays, .gz or plain) or a directory of them [REPLAY_RECORDING]")
-    parser.add_argument("--host", help="address to listen on [REPLAY_HOST, default 127.0.0.1]")
-    parser.add_argument("--port", type=int, help="port [REPLAY_PORT, default 8000]")
+    parser.add_argument("--host", help="address to listen on [REPLAY_HOST, default: loopback]")
+    parser.add_argument("--port", type=int, help="port [REPLAY_PORT, default: the replay server's in stack/lab.env]")
     parser.add_argument("--domain", help="instance domain of a single recording [REPLAY_DOMAIN, default: from the recording]")
     parser.add_argument("--version", dest="version", help="version string to report [REPLAY_VERSION]")
     parser.add_argument("--log-level", default="INFO", help="logging level (the access log is at INFO)")
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError(f"recording {config.recording} does not exist")
         app = create_replay(config)
     except (ConfigError, ValueError) as exc:
-        print(f"mastodon-replay: {exc}", file=sys.stderr)
+        print(f"labctl.replay: {exc}", file=sys.stderr)
         return 2
     serve_forever(app, config)
     return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labctl.core.addresses import LOOPBACK, listen_port
 from labctl.replay.limits import FaultConfig
 
 ACCESS_VALUES = ("public", "authenticated", "disabled")
@@ -71,8 +72,8 @@ def _set_access(access: dict[str, dict[str, str]], feed: str, half: str, value: 
 @dataclass(frozen=True)
 class ReplayConfig:
     recording: Path | None = None
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = LOOPBACK
+    port: int = field(default_factory=lambda: listen_port("MASTODON_REPLAY"))
     domain: str | None = None  # None: the host of the recording's local accounts
     title: str = "Mastodon replay (Mastodon Analytics Lab)"
     version: str = "4.4.0"
@@ -112,8 +113,8 @@ class ReplayConfig:
         )
         values: dict[str, Any] = dict(
             recording=get("RECORDING", Path, None),
-            host=get("HOST", str, "127.0.0.1"),
-            port=get("PORT", int, 8000),
+            host=get("HOST", str, LOOPBACK),
+            port=get("PORT", int, None) or listen_port("MASTODON_REPLAY"),
             domain=get("DOMAIN", str, None),
             version=get("VERSION", str, cls.version),
             v2_instance=get("V2_INSTANCE", _bool, True),

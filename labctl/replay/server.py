@@ -12,6 +12,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from labctl.replay.app import ConnectionDropped
+from labctl.core.addresses import LOOPBACK
 from labctl.replay.config import ReplayConfig
 
 log = logging.getLogger("labctl.replay")
@@ -25,7 +26,7 @@ class RunningServer:
 
 
 @contextmanager
-def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningServer]:
+def serve_in_thread(app: Any, host: str = LOOPBACK, port: int = 0) -> Iterator[RunningServer]:
     """Serve `app` on a free loopback port in a daemon thread for the duration of the block."""
     server = make_server(host, port, app, threaded=True)
     server.daemon_threads = True
@@ -57,4 +58,4 @@ def serve_forever(app: Any, config: ReplayConfig) -> None:
 
     logging.getLogger("waitress").addFilter(_QuietInjectedDrops())
     log.info("listening on http://%s:%d", config.host, config.port)
-    serve(app, host=config.host, port=config.port, threads=config.threads, ident="mastodon-replay")
+    serve(app, host=config.host, port=config.port, threads=config.threads, ident="labctl.replay")

@@ -18,7 +18,7 @@ from labctl.collect.collector import CollectOptions, collect_timeline
 from labctl.collect.errors import AccessDenied, TokenError
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import Secret, load_token, read_token_file
-from labctl.commands.collect import app
+from labctl.cli import app
 from labctl.lake.fs import LocalFileSystem, walk_files
 from labctl.replay.config import parse_timelines_access
 

@@ -19,7 +19,7 @@ from labctl.collect.files import ingest_files
 from labctl.collect.records import iter_raw_records, unescape_line
 from labctl.collect.recording import record_timeline
 from labctl.collect.timelines import Timeline
-from labctl.commands.collect import app
+from labctl.cli import app
 from labctl.governance.minimise import minimise
 from labctl.lake.fs import LocalFileSystem
 
@@ -214,7 +214,7 @@ def test_ingest_command(tmp_path):
 
 
 def test_the_benchmark_reports_a_throughput(tmp_path, capsys):
-    from labctl.collect.bench import main
+    from collection import main
 
     recording = write_jsonl(make_timeline(300), tmp_path / "rec.jsonl.gz")
     assert main(["--recording", str(recording), "--include-noindex", "--batch-size", "100"]) == 0

@@ -1,7 +1,7 @@
 """An erasure never runs beside a pipeline run: a run that read the raw zone before it would
 write the account back. The host pauses the DAG (no new run starts), waits for a running
 run or refuses with a clear message, then gives the pause flag back (labctl.core.runs and
-the forwarding in labctl/cli.py), through Airflow's REST API client."""
+the host's side of @on_edge in labctl/commands/gdpr.py and labctl/core/edge.py), through Airflow's REST API client."""
 
 from __future__ import annotations
 

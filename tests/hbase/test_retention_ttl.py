@@ -24,7 +24,7 @@ def lab(tmp_path, monkeypatch):
         fs.write_bytes(f"/lake/raw/mastodon/instance=i/timeline=t/dt={day}/hour=00/b.jsonl.gz", b"x")
     hbase = FakeConnection()
     monkeypatch.setenv("LAB_UPLOAD_DIR", str(tmp_path / "uploads"))
-    monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: fs)
+    monkeypatch.setattr(steps.cluster, "lake", lambda user: fs)
     monkeypatch.setattr(steps.cluster, "hbase_connection", lambda: hbase)
     return fs, hbase
 

@@ -1,4 +1,4 @@
-"""The benchmark script (labctl/jobs/bench.py), on a tiny input."""
+"""The benchmark script (benchmarks/jobs_local.py), on a tiny input."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from labctl.jobs import bench
+import jobs_local as bench
 
 
 @pytest.mark.parametrize("generator", ["inline", "seedgen"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labctl.jobs.bench import MALFORMED, generate_lines
+from jobs_local import MALFORMED, generate_lines
 from labctl.jobs.definition import JOBS_DIR
 from labctl.jobs.local import JobFailed, Split, input_files, plan_splits, read_split, run_local
 from labctl.jobs.output import metrics_from_output

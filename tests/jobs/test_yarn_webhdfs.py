@@ -41,3 +41,29 @@ def test_a_step_without_output_is_an_error_not_an_empty_result(client):
     client.makedirs("/out/step-1")
     with pytest.raises(FileNotFoundError, match="/out/step-1"):
         yarn.read_output("/out/step-1")
+
+
+def _job_client(monkeypatch, script: str) -> None:
+    """Each step's `hadoop jar` replaced by a shell script: a real process, with its exit code and log."""
+    monkeypatch.setattr(yarn, "streaming_argv", lambda job, number, **_: ["sh", "-c", script])
+
+
+def test_a_step_the_job_client_fails_is_a_lab_error_with_its_command_and_log(client, monkeypatch):
+    from labctl.core.errors import CommandError, LabError
+
+    _job_client(monkeypatch, "echo 'Submitted application_1700000000000_0007' >&2; echo 'Streaming Command Failed!' >&2; exit 5")
+    logged = []
+    with pytest.raises(yarn.StepFailed) as raised:
+        yarn.run_steps("/lake/raw/*", "/lake/work/run-1/jobs", log=logged.append)
+    failure = raised.value
+    assert isinstance(failure, CommandError) and isinstance(failure, LabError)
+    assert failure.returncode == 5 and failure.argv[0] == "sh" and failure.step == yarn.load_job().steps[0].name
+    assert "Streaming Command Failed!" in failure.details and "JobHistory" in failure.message
+    assert any("application_1700000000000_0007" in line for line in logged)
+
+
+def test_a_step_that_succeeds_gives_its_application_and_counters(client, monkeypatch):
+    _job_client(monkeypatch, "printf 'Submitted application_1700000000000_0008\\n\\tMastodon\\n\\t\\trecords_read=42\\n' >&2")
+    results = yarn.run_steps("/lake/raw/*", "/lake/work/run-1/jobs", log=lambda line: None)
+    assert [r.application for r in results] == ["application_1700000000000_0008"] * len(results)
+    assert all(r.counters["records_read"] == 42 for r in results)

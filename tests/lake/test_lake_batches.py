@@ -177,7 +177,7 @@ def test_apply_retention_deletes_whole_expired_days_only(fs):
 def test_lake_commands_show_and_prune(tmp_path):
     from typer.testing import CliRunner
 
-    from labctl.commands.collect import app
+    from labctl.cli import app
 
     fs = LocalFileSystem(tmp_path)
     for day in (1, 31):

@@ -18,7 +18,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from labctl.cli import app
-from labctl.commands import stack
+from labctl.commands import status as stack  # where `labctl status` renders
 from labctl.core import figures, health, lab
 from labctl.core.manifest import Manifest
 

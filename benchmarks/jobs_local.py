@@ -1,6 +1,6 @@
 """Benchmark the metric job without Hadoop: the local runner against a plain shell pipe.
 
-    python -m labctl.jobs.bench --statuses 100000 [--workers 2] [--json]
+    python benchmarks/jobs_local.py --statuses 100000 [--workers 2] [--json]
 
 Generates statuses (labctl.seedgen's realistic recording when available, else a small
 inline generator with boosts, duplicates and a few malformed lines), then times, on the
@@ -27,12 +27,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from rich.console import Console
 from rich.table import Table
 
-from labctl.jobs.definition import JOBS_DIR, Step, load_job
-from labctl.jobs.local import command, run_local
-from labctl.jobs.output import metrics_from_output
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's labctl, run from anywhere
+
+from labctl.jobs.definition import JOBS_DIR, Step, load_job  # noqa: E402
+from labctl.jobs.local import command, run_local  # noqa: E402
+from labctl.jobs.output import metrics_from_output  # noqa: E402
 
 LANGUAGES = ["en", "en", "en", "de", "fr", "es", "ja", "pt", None, ""]
 MEDIA = ["image", "image", "video", "gifv", "audio"]
@@ -245,7 +246,7 @@ def report(result: dict[str, Any]) -> Table:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labctl.jobs.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python benchmarks/jobs_local.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--statuses", type=int, required=True, help="how many statuses to generate (or the input holds)")
     parser.add_argument("--input", type=Path, help="time this JSON-lines file instead of generating one")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local runner processes")
@@ -267,7 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        Console().print(report(result))
+        from labctl.core import ui
+
+        ui.out.print(report(result))
     return 0 if result["same_metrics"] else 1
 
 

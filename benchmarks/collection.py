@@ -1,4 +1,4 @@
-"""Collection throughput against the replay server: `python -m labctl.collect.bench`.
+"""Collection throughput against the replay server: `python benchmarks/collection.py`.
 
 By default it serves the recording from a thread of this process (werkzeug, loopback) and
 collects it into a temporary local lake, so server and collector share one interpreter:
@@ -17,20 +17,22 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-from labctl.collect.client import ClientOptions
-from labctl.collect.collector import CollectOptions, collect_timeline
-from labctl.collect.files import ingest_files
-from labctl.collect.pipeline import DEFAULT_BATCH_SIZE
-from labctl.collect.timelines import Timeline
-from labctl.lake.fs import LocalFileSystem
-from labctl.replay.app import create_app
-from labctl.replay.config import ReplayConfig
-from labctl.replay.server import serve_in_thread
-from labctl.replay.store import StatusStore
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's labctl, run from anywhere
+
+from labctl.collect.client import ClientOptions  # noqa: E402
+from labctl.collect.collector import CollectOptions, collect_timeline  # noqa: E402
+from labctl.collect.files import ingest_files  # noqa: E402
+from labctl.collect.timelines import Timeline  # noqa: E402
+from labctl.collect.writer import DEFAULT_BATCH_SIZE  # noqa: E402
+from labctl.lake.fs import LocalFileSystem  # noqa: E402
+from labctl.replay.app import create_app  # noqa: E402
+from labctl.replay.config import ReplayConfig  # noqa: E402
+from labctl.replay.server import serve_in_thread  # noqa: E402
+from labctl.replay.store import StatusStore  # noqa: E402
 
 # One timeline of the shipped recording (seed_data/recordings/, labctl.seedgen.SHIPPED_FILES): one
 # server, one feed, as the collector reads it.
-DEFAULT_RECORDING = Path(__file__).resolve().parents[2] / "seed_data" / "recordings" / "toot.varmo.de.jsonl.gz"
+DEFAULT_RECORDING = Path(__file__).resolve().parents[1] / "seed_data" / "recordings" / "toot.varmo.de.jsonl.gz"
 
 
 def run(recording: Path, *, url: str | None, timeline: str, batch_size: int, include_noindex: bool) -> dict:
@@ -74,7 +76,7 @@ def run(recording: Path, *, url: str | None, timeline: str, batch_size: int, inc
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labctl.collect.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python benchmarks/collection.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recording", type=Path, default=DEFAULT_RECORDING, help="statuses file to replay")
     parser.add_argument("--url", help="a running replay server to collect from (default: serve the recording here)")

@@ -12,18 +12,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from labctl.collect.records import dumps_line, id_order
+from labctl.collect.records import id_order
+from labctl.governance.erasure import ErasedAccounts, erased_pseudonyms
 from labctl.governance.minimise import Minimiser
 from labctl.governance.policy import IngestionPolicy
+from labctl.governance.pseudonym import load_pseudonymiser
 from labctl.lake.batches import BatchStats, Manifest, write_batch
 from labctl.lake.checkpoints import Checkpoint, CheckpointStore, Pending
 from labctl.lake.fs import FileSystem
 from labctl.lake.layout import LakeLayout
-
-if TYPE_CHECKING:  # erasure imports labctl.collect.records: a runtime import here would be circular
-    from labctl.governance.erasure import ErasedAccounts
+from labctl.lake.lines import dumps_line
 
 DEFAULT_BATCH_SIZE = 5000
 
@@ -35,9 +35,6 @@ def load_erased(fs: FileSystem, layout: LakeLayout, pseudonymiser=None) -> Erase
     list is not empty. An unreadable key then stops ingestion (KeyUnavailable): collecting
     without the check would bring erased accounts back.
     """
-    from labctl.governance.erasure import ErasedAccounts, erased_pseudonyms
-    from labctl.governance.pseudonym import load_pseudonymiser
-
     pseudonyms = erased_pseudonyms(fs, layout)
     if not pseudonyms:
         return ErasedAccounts(None, ())

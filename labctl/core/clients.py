@@ -1,0 +1,91 @@
+"""One factory for the clients labctl opens: WebHDFS, HBase's Thrift server, the REST and JMX
+readers, Airflow's REST API. Where each service is and how long to wait for it come from the
+address book (labctl/core/addresses.py), for the lab from the host, from inside its network,
+or for a cluster profile; nothing else builds these clients.
+
+The lake's FileSystem (labctl/lake/fs.py) and the retrying HBase connection
+(labctl/hbase/connection.py) wrap the clients made here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from labctl.core import addresses as ab
+from labctl.core.addresses import Addresses
+
+
+class UnexpectedAnswer(ValueError):
+    """The endpoint answered, but without what was asked."""
+
+
+def book(addresses: Addresses | None = None) -> Addresses:
+    return addresses or ab.current()
+
+
+# --- REST and JMX ---------------------------------------------------------------------------
+
+
+def get_json(url: str, *, timeout: float) -> Any:
+    """GET a JSON document; requests' errors (no answer, HTTP status) go up as they are."""
+    response = requests.get(url, timeout=timeout)
+    response.raise_for_status()
+    return response.json()
+
+
+def jmx_url(base: str, bean: str) -> str:
+    return f"{base}/jmx?qry={bean}"
+
+
+def jmx(base: str, bean: str, *, timeout: float) -> dict:
+    """A daemon's answer for one JMX bean (a NameNode's, an HBase master's...): `{"beans": [...]}`."""
+    return get_json(jmx_url(base, bean), timeout=timeout)
+
+
+def first_bean(answer: Any, bean: str) -> dict:
+    """The bean in a JMX answer; UnexpectedAnswer when the daemon does not publish it (yet)."""
+    beans = answer.get("beans") if isinstance(answer, dict) else None
+    if not beans:
+        raise UnexpectedAnswer(f"JMX bean {bean} not published")
+    return beans[0]
+
+
+def jmx_bean(base: str, bean: str, *, timeout: float) -> dict:
+    """The one way labctl reads a JMX bean."""
+    return first_bean(jmx(base, bean, timeout=timeout), bean)
+
+
+# --- WebHDFS --------------------------------------------------------------------------------
+
+
+def webhdfs(user: str | None, *, url: str | None = None, addresses: Addresses | None = None):
+    """An `hdfs` client of the NameNode's WebHDFS (or of `url`), as `user` (simple authentication)."""
+    from hdfs import InsecureClient  # only what touches HDFS needs it
+
+    found = book(addresses)
+    return InsecureClient(url or found.namenode, user=user, timeout=found.timeouts.webhdfs)
+
+
+# --- HBase's Thrift server ------------------------------------------------------------------
+
+
+def thrift(*, addresses: Addresses | None = None, timeout: float | None = None, host: str | None = None,
+           port: int | None = None, autoconnect: bool = True):
+    """A happybase connection to the Thrift v1 server (labctl.hbase.connection.connect wraps it)."""
+    import happybase
+
+    found = book(addresses)
+    host, port = host or found.thrift[0], port or found.thrift[1]
+    seconds = found.timeouts.thrift if timeout is None else timeout
+    return happybase.Connection(host, port, timeout=int(seconds * 1000), autoconnect=autoconnect)
+
+
+# --- Airflow's REST API ---------------------------------------------------------------------
+
+
+def airflow(addresses: Addresses | None = None, *, timeout: float | None = None):
+    from labctl.core.airflow_api import AirflowAPI
+
+    return AirflowAPI(timeout=timeout, addresses=addresses)
