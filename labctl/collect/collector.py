@@ -31,7 +31,7 @@ from mastodon.errors import MastodonError
 from labctl.collect.access import AccessReport, check_access
 from labctl.collect.client import MAX_PAGE_SIZE, ClientOptions, MastodonClient, refusal
 from labctl.collect.errors import AccessDenied, CollectError
-from labctl.collect.records import id_order
+from labctl.lake.records import id_order
 from labctl.collect.timelines import Timeline
 from labctl.collect.token import Secret
 from labctl.collect.writer import DEFAULT_BATCH_SIZE, BatchWriter, load_erased

@@ -3,7 +3,7 @@
 The same policy, minimisation and batching as the collector apply to every line that is a
 JSON object; any other line is passed through unchanged and counted as `unparsed`, so the
 jobs see, and count, exactly the malformed records the file had (a record holding a CR or a
-line break is kept escaped, one line: labctl/collect/records.py).
+line break is kept escaped, one line: labctl/lake/records.py).
 
 A gzip file is read to its end before anything is written: a truncated or corrupt one, or
 one followed by bytes that are not gzip, is refused with an error naming the file and the
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labctl.collect.errors import CollectError
-from labctl.collect.records import check_file, iter_raw_records
+from labctl.lake.records import check_file, iter_raw_records
 from labctl.collect.writer import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
 from labctl.governance.erasure import ErasedAccounts
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from labctl.collect.records import id_order
+from labctl.lake.records import id_order
 from labctl.governance.erasure import ErasedAccounts, erased_pseudonyms
 from labctl.governance.minimise import Minimiser
 from labctl.governance.policy import IngestionPolicy

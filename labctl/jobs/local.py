@@ -11,7 +11,7 @@ Mirrors what Hadoop Streaming does with each step of jobs/steps.json, in worker 
 - a reduce task merges its runs from every map task and pipes them through the reducer
   into its part file, which the next step reads like any other input.
 
-Input files are read by labctl/collect/records.py, as ingestion reads them: a damaged gzip
+Input files are read by labctl/lake/records.py, as ingestion reads them: a damaged gzip
 file fails the run with an error naming the file and the byte (`InputFileError`), never a
 run over part of it; a JSON array is streamed, each element a record. A failed task stops
 the others, and every process the run starts dies with it, killed or not.
@@ -43,7 +43,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import IO
 
-from labctl.collect import records
+from labctl.lake import records
 from labctl.jobs.definition import JOBS_DIR, Job, Step, load_job, load_script
 
 MAX_SPLIT_BYTES = 64 * 1024 * 1024  # bounds a map task's in-memory sort, like io.sort.mb

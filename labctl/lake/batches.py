@@ -103,7 +103,7 @@ def write_batch(
     for line in lines:
         # Hadoop's LineReader ends a line at LF, CR or CRLF: either byte would cut the record in two.
         if b"\n" in line or b"\r" in line:
-            raise ValueError("a raw line must not contain a newline or carriage-return byte (labctl.collect.records.line_safe)")
+            raise ValueError("a raw line must not contain a newline or carriage-return byte (labctl.lake.records.line_safe)")
     now = now or datetime.now(timezone.utc)
     batch_id = new_batch_id(now)
     partition = layout.raw_partition(instance, timeline, now)

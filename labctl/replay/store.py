@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from labctl.collect.records import iter_raw_records
+from labctl.lake.records import iter_raw_records
 
 log = logging.getLogger(__name__)
 

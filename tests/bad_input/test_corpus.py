@@ -20,7 +20,7 @@ import pytest
 
 from labctl import oracle
 from labctl.collect.files import ingest_files
-from labctl.collect.records import InputFileError
+from labctl.lake.records import InputFileError
 from labctl.lake.fs import LocalFileSystem, walk_files
 from labctl.lake.layout import LakeLayout
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from labctl.collect.collector import CollectOptions, collect_timeline
 from labctl.collect.errors import CollectError
 from labctl.collect.files import ingest_files
-from labctl.collect.records import iter_raw_records, unescape_line
+from labctl.lake.records import iter_raw_records, unescape_line
 from labctl.collect.recording import record_timeline
 from labctl.collect.timelines import Timeline
 from labctl.cli import app

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from labctl import cli
-from labctl.collect.records import InputFileError
+from labctl.lake.records import InputFileError
 from labctl.jobs.bench import generate_lines
 from labctl.jobs.local import run_local
 from labctl.jobs.output import metrics_from_output

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from labctl.collect.errors import CollectError
+from labctl.core.errors import LabError
 from labctl.lake.lines import decoder, dumps_line, parse_object
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -41,7 +41,7 @@ _FIRST_LINE_LIMIT = 1 << 20  # bytes read to decide a file's kind; never the who
 ESCAPED_PREFIX = b"#line-escaped# "
 
 
-class InputFileError(CollectError):
+class InputFileError(LabError):
     """An input file cannot be read whole (a damaged gzip file, an I/O error)."""
 
 
