@@ -22,6 +22,7 @@ import pytest
 
 from conftest import edge
 from labctl.cli import main
+from labctl.core import addresses as ab
 from labctl.core import edge as lab_edge
 from labctl.core import runs
 from labctl.core.airflow_api import AirflowAPI
@@ -55,7 +56,7 @@ def texts(data):
 def hits(where, data):
     return [f"{where} ({p.pattern.decode()})" for p in patterns if any(p.search(t) for t in texts(data))]
 report = {"files": 0, "hits": []}
-client = InsecureClient("http://namenode:9870", user="hadoop")
+client = InsecureClient(given["namenode"], user="hadoop")
 for root, _, files in client.walk("/lake"):
     if root.startswith("/lake/_state"):
         continue
@@ -79,7 +80,9 @@ def patterns(handle: str, pseudonym: str) -> list[str]:
 
 
 def everywhere(lab_stack, handle: str, pseudonym: str) -> list[str]:
-    given = {"patterns": patterns(handle, pseudonym), "uploads": lab_edge.upload_dir()}
+    # The NameNode as the edge node reaches it (the address book's lab-network target).
+    namenode = ab.current(lab_stack, target=ab.LAB_NETWORK).namenode
+    given = {"patterns": patterns(handle, pseudonym), "uploads": lab_edge.upload_dir(), "namenode": namenode}
     output = edge(["python", "-c", SEARCH], stdin_data=json.dumps(given).encode())
     report = json.loads(output.strip().splitlines()[-1])
     assert report["files"] > 10, report

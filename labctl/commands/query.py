@@ -179,7 +179,7 @@ def query_command(
     try:
         check_question(name, target, by, region)
     except queries.QueryError as error:
-        raise _fail(str(error)) from None
+        raise LabError(str(error)) from None
     with hbase() as connection:
         run = queries.resolve_run(queries.Reader(connection, namespace), run)
         result = answer(connection, name, target, limit=limit or None, by=by, run=run, namespace=namespace, region=region)

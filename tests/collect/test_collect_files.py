@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from labctl.collect.collector import CollectOptions, collect_timeline
 from labctl.collect.errors import CollectError
+from labctl.lake.records import InputFileError
 from labctl.collect.files import ingest_files
 from labctl.lake.records import iter_raw_records, unescape_line
 from labctl.collect.recording import record_timeline
@@ -243,7 +244,7 @@ def damaged(tmp_path_factory):
 def test_a_damaged_gzip_file_is_refused_before_anything_is_written(tmp_path, damaged, case):
     source = damaged[case]
     fs = LocalFileSystem(tmp_path / "lake")
-    with pytest.raises(CollectError, match=rf"{source.name}: .* at byte [\d,]+ of [\d,]+") as caught:
+    with pytest.raises(InputFileError, match=rf"{source.name}: .* at byte [\d,]+ of [\d,]+") as caught:
         ingest_files([source], fs, include_noindex=True)
     assert "nothing of it was used" in caught.value.hint
     assert not (tmp_path / "lake").exists() or [p for p in (tmp_path / "lake").rglob("*") if p.is_file()] == []

@@ -89,9 +89,9 @@ def test_the_dags_recorded_feed_without_a_domain_is_the_default_instance(tmp_pat
 
     fs = LocalFileSystem(tmp_path / "lake")
     stores = {"one.example": StatusStore(STATUSES[:30]), "two.example": StatusStore(STATUSES[30:])}
-    monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: fs)
+    monkeypatch.setattr(steps.cluster, "lake", lambda user: fs)
     with serve_in_thread(create_replay(ReplayConfig(rate_limit=100_000), stores)) as server:
-        monkeypatch.setattr(cluster, "REPLAY_URL", server.url)
+        monkeypatch.setenv("LAB_REPLAY_URL", server.url)  # the address book's override
         result = steps.collect(source="recorded", instance="", timeline="public", limit=None, include_noindex=True,
                                files=[], token=None)
     assert result["instance"] == "one.example" and instances(fs) == {"one.example"}

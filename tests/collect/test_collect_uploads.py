@@ -63,7 +63,7 @@ def test_the_collect_task_refuses_before_writing_and_consumes_what_it_ingests(fo
     uploads, secrets = folders
     fs = LocalFileSystem(tmp_path / "lake")
     monkeypatch.setenv("LAB_UPLOAD_DIR", str(uploads))
-    monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: fs)
+    monkeypatch.setattr(steps.cluster, "lake", lambda user: fs)
     options = dict(source="file", instance="", timeline="public", limit=None, include_noindex=True, token=None)
     with pytest.raises(OutsideUploads):
         steps.collect(files=[str(uploads / "ok.jsonl"), str(secrets / "pseudonym-key")], **options)

@@ -63,7 +63,7 @@ class Pipeline:
         key_file.write_bytes(KEY)
         monkeypatch.setenv("LABCTL_PSEUDONYM_KEY_FILE", str(key_file))
         monkeypatch.setenv("LAB_UPLOAD_DIR", str(self.uploads))
-        monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: self.fs)
+        monkeypatch.setattr(steps.cluster, "lake", lambda user: self.fs)
         monkeypatch.setattr(steps.cluster, "hbase_connection", lambda: self.hbase)
         monkeypatch.setattr(yarn, "read_output", self.read_output)
 

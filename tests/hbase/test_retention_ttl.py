@@ -74,7 +74,7 @@ def test_the_task_prunes_every_zone_each_as_its_owner_and_old_uploads(tmp_path, 
     hbase = FakeConnection()
     schema.ensure_schema(hbase, admin=FakeAdmin())
     monkeypatch.setenv("LAB_UPLOAD_DIR", str(uploads))
-    monkeypatch.setattr(steps, "open_filesystem", lambda location, user=None: users.append(user) or fs)
+    monkeypatch.setattr(steps.cluster, "lake", lambda user: users.append(user) or fs)
     monkeypatch.setattr(steps.cluster, "hbase_connection", lambda: hbase)
     result = steps.retention(None, date(2026, 1, 31))
     assert users == ["collector", "etl"]

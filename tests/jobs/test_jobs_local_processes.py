@@ -21,7 +21,7 @@ import pytest
 
 from labctl import cli
 from labctl.lake.records import InputFileError
-from labctl.jobs.bench import generate_lines
+from jobs_local import generate_lines  # benchmarks/jobs_local.py, on the path tests/conftest.py gives
 from labctl.jobs.local import run_local
 from labctl.jobs.output import metrics_from_output
 from status_factory import metrics

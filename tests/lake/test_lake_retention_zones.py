@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from labctl.commands.collect import app
+from labctl.commands.lake import app
 from labctl.lake.catalog import describe_lake
 from labctl.lake.fs import LocalFileSystem
 from labctl.lake.layout import LakeLayout
@@ -60,18 +60,18 @@ def test_zones_can_be_pruned_one_owner_at_a_time(lake):
 
 
 def test_labctl_lake_shows_each_zones_rule(lake, tmp_path):
-    shown = CliRunner().invoke(app, ["lake", "--lake", str(tmp_path), "--keep-days", "12", "--json"])
+    shown = CliRunner().invoke(app, ["--lake", str(tmp_path), "--keep-days", "12", "--json"])
     assert shown.exit_code == 0, shown.output
     rules = {zone["name"]: zone["retention"] for zone in json.loads(shown.output)["zones"]}
     assert rules["raw"] == "12 days (raw_retention_days)"
     assert rules["work"] == "1 day, and the newest run"
     assert rules["curated"] == rules["quarantine"] == "12 days, and the newest run"
-    table = CliRunner().invoke(app, ["lake", "--lake", str(tmp_path)], env={"COLUMNS": "250"})
+    table = CliRunner().invoke(app, ["--lake", str(tmp_path)], env={"COLUMNS": "250"})
     assert "30 days (raw_retention_days)" in table.output  # the default when not told
 
 
 def test_labctl_lake_prune_prunes_the_runs_too(lake, tmp_path):
-    result = CliRunner().invoke(app, ["lake", "prune", "--lake", str(tmp_path), "--keep-days", "30", "--today", "2026-03-31"])
+    result = CliRunner().invoke(app, ["prune", "--lake", str(tmp_path), "--keep-days", "30", "--today", "2026-03-31"])
     assert result.exit_code == 0, result.output
     assert "deleted /lake/work/run-20260330T090000Z" in result.output
     assert sorted(e.name for e in lake.list_dir("/lake/work")) == sorted(RUNS[3:])
