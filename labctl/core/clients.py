@@ -3,18 +3,22 @@ readers, Airflow's REST API. Where each service is and how long to wait for it c
 address book (labctl/core/addresses.py), for the lab from the host, from inside its network,
 or for a cluster profile; nothing else builds these clients.
 
-The lake's FileSystem (labctl/lake/fs.py) and the retrying HBase connection
-(labctl/hbase/connection.py) wrap the clients made here.
+The lake's FileSystem (labctl/lake/fs.py) wraps the WebHDFS client made here; HBase's users
+get a connection that survives drops (`hbase`, labctl/core/thrift.py), through
+labctl.hbase.connection.connect.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
 
 from labctl.core import addresses as ab
 from labctl.core.addresses import Addresses
+from labctl.core.thrift import ATTEMPTS, ResilientConnection
 
 
 class UnexpectedAnswer(ValueError):
@@ -73,13 +77,25 @@ def webhdfs(user: str | None, *, url: str | None = None, addresses: Addresses | 
 
 def thrift(*, addresses: Addresses | None = None, timeout: float | None = None, host: str | None = None,
            port: int | None = None, autoconnect: bool = True):
-    """A happybase connection to the Thrift v1 server (labctl.hbase.connection.connect wraps it)."""
+    """One happybase connection to the Thrift v1 server, as it is (a health probe's); what
+    labctl reads and writes HBase with is `hbase`, made of these."""
     import happybase
 
     found = book(addresses)
     host, port = host or found.thrift[0], port or found.thrift[1]
     seconds = found.timeouts.thrift if timeout is None else timeout
     return happybase.Connection(host, port, timeout=int(seconds * 1000), autoconnect=autoconnect)
+
+
+def hbase(*, addresses: Addresses | None = None, timeout: float | None = None, host: str | None = None,
+          port: int | None = None, attempts: int = ATTEMPTS,
+          sleep: Callable[[float], None] = time.sleep) -> ResilientConnection:
+    """HBase through the Thrift v1 server, each call that is safe to repeat retried on a fresh
+    connection after a drop (labctl/core/thrift.py). Not connected yet."""
+    found = book(addresses)
+    host, port = host or found.thrift[0], port or found.thrift[1]
+    return ResilientConnection(lambda: thrift(addresses=found, host=host, port=port, timeout=timeout),
+                               where=f"{host}:{port}", attempts=attempts, sleep=sleep)
 
 
 # --- Airflow's REST API ---------------------------------------------------------------------
