@@ -81,7 +81,7 @@ def test_instances_served_under_prefixes_land_in_their_own_partitions(tmp_path):
 
 
 def test_the_dags_recorded_feed_without_a_domain_is_the_default_instance(tmp_path, monkeypatch):
-    from labctl.pipeline import cluster, steps
+    from labctl.pipeline import steps
     from labctl.replay.app import create_replay
     from labctl.replay.config import ReplayConfig
     from labctl.replay.server import serve_in_thread
