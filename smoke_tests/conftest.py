@@ -49,6 +49,12 @@ def _healthy(manifest: Manifest) -> bool:
 
 # Workers of a lab the session starts itself (see lab_stack).
 SESSION_WORKERS = 2
+_OWN_LAB = []  # holds True once the session started the lab it will remove
+
+
+def session_owns_lab() -> bool:
+    """The lab goes with the session: tests need not put it back as they found it."""
+    return bool(_OWN_LAB)
 
 
 @contextlib.contextmanager
@@ -100,6 +106,7 @@ def lab_stack(manifest: Manifest):
     # needs them, and scaling a running lab up recreates every container (about 5 minutes).
     with _environment(dc.compose_env(manifest, dc.worker_overrides(SESSION_WORKERS))):
         stack.start()
+    _OWN_LAB.append(True)
     try:
         lab.wait_healthy(manifest, workers=SESSION_WORKERS, timeout=900)
         yield manifest

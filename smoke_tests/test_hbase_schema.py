@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-import urllib.request
 import uuid
 
 import pytest
@@ -18,9 +16,9 @@ from labctl.oracle.answers import LIST_QUERIES, expected_answer, pseudonymised
 from typer.testing import CliRunner
 
 import labctl.commands.query as query_command
-from labctl.core import engine as eng
 from labctl.governance.pseudonym import Pseudonymiser
 from labctl.hbase import connect, ensure_schema, forget_account, load_run, publish_run, queries, schema
+from labctl.course.lab import settled_reads
 from labctl.hbase.admin import ContainerAdmin
 from labctl.hbase.connection import HBASE_ERRORS
 from recording import FILES
@@ -187,34 +185,6 @@ class ThriftMeter:
         del self.client.scannerOpenWithScan, self.client.scannerGetList
 
 
-def region_reads(namespace: str) -> int:
-    """Rows the region server counted as read in the rank table's regions (its JMX metrics)."""
-    container = eng.service_container(eng.client(), "regionserver")
-    port = container.attrs["NetworkSettings"]["Ports"]["16030/tcp"][0]["HostPort"]
-    url = f"http://127.0.0.1:{port}/jmx?qry=Hadoop:service=HBase,name=RegionServer,sub=Regions"
-    with urllib.request.urlopen(url, timeout=10) as response:
-        beans = json.load(response)["beans"][0]
-    prefix = f"Namespace_{namespace}_table_rank_region_"
-    return sum(v for k, v in beans.items() if k.startswith(prefix) and k.endswith("_metric_readRequestCount"))
-
-
-def settled_reads(namespace: str, *, changed_from: int | None = None, timeout: float = 90) -> int:
-    """The metric once the region server has published it and it has held still for 12 s.
-
-    The region server refreshes these metrics every few seconds (5 by default, observed up
-    to 10), so a value is only trusted after more than one refresh without a change."""
-    deadline = time.monotonic() + timeout
-    last, still_since = region_reads(namespace), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(3)
-        now = region_reads(namespace)
-        if now != last:
-            last, still_since = now, time.monotonic()
-        elif time.monotonic() - still_since >= 12 and (changed_from is None or now != changed_from):
-            return now
-    raise AssertionError(f"the region server's read metric did not settle in {timeout} s")
-
-
 def test_a_top_ten_reads_at_most_ten_rows(hbase, document):
     connection, namespace = hbase
     for name, section in LIST_QUERIES.items():
@@ -229,10 +199,11 @@ def test_a_top_ten_reads_at_most_ten_rows(hbase, document):
             queries.query(connection, "languages", 10, region=region, namespace=namespace)
         # Its statuses are a get; its top languages a scan of its own rows only.
         assert meter.cachings == [1, 10] and meter.rows == 1 + min(10, len(languages)), region
-    # And on the server: the region server read 10 rows for a top-10, not a scanner's worth.
-    before = settled_reads(namespace)
+    # And on the servers (one per worker, the rank table's regions on either): 10 rows read
+    # for a top-10, not a scanner's worth.
+    before = settled_reads("rank", namespace=namespace)
     queries.query(connection, "top-tags", 10, namespace=namespace)
-    assert settled_reads(namespace, changed_from=before) - before == 10
+    assert settled_reads("rank", namespace=namespace, changed_from=before) - before == 10
 
 
 def test_forgetting_an_account_removes_it_everywhere(hbase, document, pseudonymiser):

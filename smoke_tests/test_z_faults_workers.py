@@ -3,10 +3,9 @@ NodeManager while the pipeline's YARN jobs run still ends in a successful DAG ru
 every query equals the oracle over the raw zone.
 
 It needs two workers: a lab the test session starts has them from the start; a running lab
-with another count is reshaped, so the file runs after the other tests. Going back to one
-worker is a whole restart (`labctl up` with fewer workers copies every block to each
-DataNode, then restarts the lab): test_z_restart_survival.py, next, makes that restart its
-own and checks what survives it. Run alone, this file goes back to the count it found.
+with another count is reshaped (so the file runs after the other tests), and goes back to
+the count it had at the end of the session, the way a user does: `labctl up --workers 1`
+copies every block to each DataNode, then restarts the lab.
 """
 
 from __future__ import annotations
@@ -67,9 +66,8 @@ def two_workers(lab_stack):
     runs.wait_idle(api)
     runs.unpause(api)  # a paused DAG's runs never start
     yield api
-    # The user's path back, unless the restart test took it already: blocks written while a
-    # DataNode was stopped may have their one replica on the DataNode that goes; `up`
-    # copies every block everywhere first.
+    # The user's path back: blocks written while a DataNode was stopped may have their one
+    # replica on the DataNode that goes; `up` copies every block everywhere first.
     if before != 2 and lab.running_workers(lab_stack) == 2:
         lab.up(lab_stack, workers=before, timeout=900)
 

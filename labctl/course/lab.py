@@ -80,8 +80,8 @@ def region_reads(table: str, namespace: str = "default") -> int:
     return total
 
 
-def settled_reads(table: str, *, changed_from: int | None = None, timeout: float = 90, still: float = 12,
-                  no_change: float = 30) -> int:
+def settled_reads(table: str, *, namespace: str = "default", changed_from: int | None = None, timeout: float = 90,
+                  still: float = 12, no_change: float = 30) -> int:
     """The read counter once published and unchanged for `still` seconds.
 
     Region servers refresh these metrics every few seconds (5 by default, seen up to 10), so
@@ -90,10 +90,10 @@ def settled_reads(table: str, *, changed_from: int | None = None, timeout: float
     read nothing at all)."""
     started = time.monotonic()
     deadline = started + timeout
-    last, since = region_reads(table), started
+    last, since = region_reads(table, namespace), started
     while time.monotonic() < deadline:
         time.sleep(3)
-        now = region_reads(table)
+        now = region_reads(table, namespace)
         if now != last:
             last, since = now, time.monotonic()
             continue

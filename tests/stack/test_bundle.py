@@ -4,7 +4,7 @@ anything is loaded or installed, and an import from a small bundle.
 No Docker here: the engine is a stand-in that does what `docker save` and `docker load` do
 with an image archive (manifest.json, configs, layer tars; an image's id is the sha256 of its
 config, a layer must match its config's diff_id), so a damaged stream fails its load as it
-would in the engine. The real images go through `smoke_tests/test_bundle.py`. The wheels are
+would in the engine. The real images go through `smoke_tests/test_x_bundle_offline.py`. The wheels are
 real: a wheel built here is installed by pip into a new virtualenv with no index."""
 
 from __future__ import annotations

