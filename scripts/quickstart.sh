@@ -33,7 +33,7 @@ fi
 $labctl deploy
 $labctl seed
 $labctl run
-for question in totals top-users engagement top-tags top-domains languages media; do
+for question in totals top-users engagement top-tags top-domains languages media instances regions media-engagement; do
   $labctl query "$question" --limit 10
 done
 $labctl urls

@@ -165,3 +165,19 @@ def test_a_restarted_server_is_reached_again(server, waits):
     with thrift_server(store) as restarted:
         connection._open = open_thrift("127.0.0.1", restarted.port)  # the same address, as compose gives it back
         assert b"mastodon:rank" in connection.tables()
+
+
+def test_the_thrift_client_and_plain_attributes_are_the_current_connections(server, hbase):
+    """A meter wraps `connection.client` (the course's grader counts the batches a student's
+    load sends): it must be the Thrift client itself, and plain attributes are read, not
+    turned into calls."""
+    calls = []
+    client = hbase.client
+    original = client.getTableNames
+    client.getTableNames = lambda: calls.append("getTableNames") or original()
+    assert b"mastodon:runs" in hbase.tables()
+    assert calls == ["getTableNames"]
+    assert hbase.table_prefix is None
+    assert hbase.table("mastodon:runs").name == "mastodon:runs"
+    hbase.close()
+    assert hbase.client is not client  # a new connection, a new client
