@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -120,7 +121,9 @@ def test_each_case_is_counted_or_refused_by_seed(seeded, case):
     # One line per record, nothing split; a record the ingestion policy leaves out (an author
     # who set noindex, or one a test of the session erased: the corpus is built from the
     # recording's accounts) is counted with its reason, never lost.
-    [result] = json.loads(output[output.index("[{"):])
+    start = re.search(r"^\[\s*\{", output, re.M)  # --json prints one indented list; stderr may come first
+    assert start, output[-2000:]
+    [result] = json.loads(output[start.start():])
     skipped = result.get("skipped") or {}
     assert set(skipped) <= {"erased", "noindex"}, skipped
     assert lines == len(case.records()) - sum(skipped.values())
