@@ -31,7 +31,9 @@ class Pseudonymiser:
 
     def pseudonym(self, handle: str) -> str:
         """Stable for a given key and handle (handles are compared lower-cased)."""
-        digest = hmac.new(self._key, handle.lower().encode("utf-8"), hashlib.sha256).hexdigest()
+        # surrogatepass: a handle read from a JSON "\ud800" escape holds a lone surrogate; it
+        # must get a pseudonym, not fail the run (the bad-input corpus has one).
+        digest = hmac.new(self._key, handle.lower().encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
         return PREFIX + digest[:DIGEST_HEX_CHARS]
 
 
