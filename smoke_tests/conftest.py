@@ -7,10 +7,10 @@ stack/docker-compose.yml and removes it, volumes included, at the end.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -57,17 +57,6 @@ def session_owns_lab() -> bool:
     return bool(_OWN_LAB)
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    saved = dict(os.environ)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 @pytest.fixture(scope="session")
 def manifest() -> Manifest:
     return Manifest()
@@ -104,7 +93,7 @@ def lab_stack(manifest: Manifest):
     # Compose reads the environment `labctl up --workers 2` gives it, so labctl later sees
     # the lab it would have started. Two workers from the start: the worker-faults test
     # needs them, and scaling a running lab up recreates every container (about 5 minutes).
-    with _environment(dc.compose_env(manifest, dc.worker_overrides(SESSION_WORKERS))):
+    with mock.patch.dict(os.environ, dc.compose_env(manifest, dc.worker_overrides(SESSION_WORKERS))):
         stack.start()
     _OWN_LAB.append(True)
     try:

@@ -157,10 +157,7 @@ class ResilientConnection:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        value = getattr(self.current(), name)
-        if not callable(value):
-            return value  # a plain attribute (table_prefix, host...) is read, not called
-        return _once(self, f"connection.{name}", lambda c: getattr(c, name))
+        return _attribute(self, f"connection.{name}", lambda c: getattr(c, name))
 
 
 def _encoded(name: str | bytes) -> bytes:
@@ -173,6 +170,13 @@ def _once(owner: ResilientConnection, what: str, attribute: Callable[[Any], Any]
         return owner.once(f"{what}()", lambda c: attribute(c)(*args, **kwargs))
 
     return method
+
+
+def _attribute(owner: ResilientConnection, what: str, attribute: Callable[[Any], Any]) -> Any:
+    """A happybase attribute: a plain value (table_prefix, name...) is read as it is, a method
+    is called once."""
+    value = attribute(owner.current())
+    return _once(owner, what, attribute) if callable(value) else value
 
 
 class ResilientTable:
@@ -241,10 +245,7 @@ class ResilientTable:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        value = getattr(self._table(self._owner.current()), name)
-        if not callable(value):
-            return value
-        return _once(self._owner, f"{self._label()}.{name}", lambda c: getattr(self._table(c), name))
+        return _attribute(self._owner, f"{self._label()}.{name}", lambda c: getattr(self._table(c), name))
 
 
 class ResilientBatch:
