@@ -10,23 +10,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
-from labctl.core import compose as dc
 from labctl.core import engine as eng
-from labctl.core import images, lab
+from labctl.core import lab
 from labctl.core.edge import EDGE_SERVICE
 from labctl.core.errors import LabError
-from labctl.core.manifest import PROJECT_NAME, STACK_DIR, Manifest
-from labctl.core.secrets import ensure_secrets, secrets_dir
+from labctl.core.manifest import PROJECT_NAME, Manifest
+from labctl.core.secrets import secrets_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# The reaper image (Ryuk) cannot be pulled here; the fixture cleans up itself.
-os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-
+import session_lab  # noqa: E402  (smoke_tests/ on the path first)
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -47,9 +43,7 @@ def _healthy(manifest: Manifest) -> bool:
         return False
 
 
-# Workers of a lab the session starts itself (see lab_stack).
-SESSION_WORKERS = 2
-_OWN_LAB = []  # holds True once the session started the lab it will remove
+_OWN_LAB = []  # holds True once the session has a lab it will remove
 
 
 def session_owns_lab() -> bool:
@@ -64,11 +58,12 @@ def manifest() -> Manifest:
 
 @pytest.fixture(scope="session")
 def lab_stack(manifest: Manifest):
-    """The lab, healthy: the running one, or one started (and removed) by testcontainers."""
-    if _healthy(manifest):
-        yield manifest
-        return
-    if lab.containers(manifest):
+    """The lab, healthy: the running one (left running), or the session's own (smoke_tests/
+    session_lab.py: started here or, by scripts/test.sh, during the unit tests; removed at the end)."""
+    if lab.containers(manifest) and not session_lab.owned(manifest):
+        if _healthy(manifest):
+            yield manifest
+            return
         if not (secrets_dir(manifest) / "airflow-passwords.json").is_file():
             pytest.exit(
                 f"a lab is running ({PROJECT_NAME}) but its secrets are not in {secrets_dir(manifest)}: "
@@ -80,27 +75,14 @@ def lab_stack(manifest: Manifest):
         lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
         yield manifest
         return
-    from testcontainers.compose import DockerCompose
-
-    engine = eng.client()
-    missing = images.missing_images(engine, manifest)
-    if missing:
-        lab.build(manifest, only=missing, ca_bundle=images.default_ca_bundle(), no_cache=False)
-    ensure_secrets(manifest)
-    # wait=False: compose's own wait reads the containers' health checks, which run once a
-    # minute; lab.wait_healthy probes every service's endpoint each second instead.
-    stack = DockerCompose(context=str(STACK_DIR), compose_file_name="docker-compose.yml", env_file="lab.env", wait=False, build=False, keep_volumes=False, pull=False)
-    # Compose reads the environment `labctl up --workers 2` gives it, so labctl later sees
-    # the lab it would have started. Two workers from the start: the worker-faults test
-    # needs them, and scaling a running lab up recreates every container (about 5 minutes).
-    with mock.patch.dict(os.environ, dc.compose_env(manifest, dc.worker_overrides(SESSION_WORKERS))):
-        stack.start()
+    if not lab.containers(manifest):
+        session_lab.start(manifest)
     _OWN_LAB.append(True)
     try:
-        lab.wait_healthy(manifest, workers=SESSION_WORKERS, timeout=900)
+        lab.wait_healthy(manifest, workers=session_lab.SESSION_WORKERS, timeout=900)
         yield manifest
     finally:
-        stack.stop(down=True)
+        session_lab.remove(manifest)
 
 
 def edge(argv: list[str], *, check: bool = True, stdin_data: bytes | None = None) -> str:

@@ -21,7 +21,7 @@ from labctl.core.secrets import pseudonym_key
 from labctl.governance.pseudonym import Pseudonymiser
 from labctl.hbase.schema import NAMESPACE
 from labctl.oracle.answers import expected_answer, pseudonymised
-from queries import expected_over_raw_zone
+from queries import expected_over_raw_zone, query
 from test_jobs_on_yarn import assert_same
 
 SERVICE = "notebook"
@@ -64,13 +64,28 @@ def notebook_lab(lab_stack):
     assert main(["up", "--with", SERVICE, "--workers", str(lab.running_workers(lab_stack))]) == 0
     try:
         assert main(["deploy"]) == 0
-        runs.quiesce(AirflowAPI(lab_stack))
-        assert main(["run"]) == 0
-        document = pseudonymised(expected_over_raw_zone(), Pseudonymiser(pseudonym_key(lab_stack)))
+        api = AirflowAPI(lab_stack)
+        runs.quiesce(api)
+        expected = expected_over_raw_zone()
+        if not published_over(api, expected):
+            assert main(["run"]) == 0
+        document = pseudonymised(expected, Pseudonymiser(pseudonym_key(lab_stack)))
         yield lab_stack, document
     finally:
         if not was_running:
             dc.compose(lab_stack, *dc.profile_args([SERVICE]), "rm", "--stop", "--force", SERVICE, timeout=120)
+
+
+def published_over(api: AirflowAPI, expected: dict) -> bool:
+    """Whether the last DAG run succeeded and published the raw zone as it is (its totals are
+    the oracle's): then the notebook reads it as it is, and a run of its own (about 50 s of
+    CI) would change nothing. A run that published anything else is caught by the figures'
+    comparison with the oracle all the same."""
+    latest = api.get(f"/dags/{runs.DAG_ID}/dagRuns", order_by="-run_after", limit=1)["dag_runs"]
+    if not latest or latest[0]["state"] != "success":
+        return False
+    answered = query("totals")["totals"]
+    return answered == {key: expected["totals"].get(key) for key in answered}
 
 
 def _execute(language: str) -> tuple[dict, dict, float]:

@@ -1,0 +1,94 @@
+"""The lab a test session starts for itself, and removes at its end.
+
+`scripts/test.sh` starts it in the background while the unit tests run (they need no lab),
+so the two overlap instead of adding up (about a minute and a half of CI); the smoke
+session adopts it. Run alone, the smoke session starts it the same way, in its fixture.
+
+    python smoke_tests/session_lab.py start   # nothing happens if a lab already exists
+
+A marker in the lab's state directory says "started for a test session" and names the lab's
+NameNode volume by its creation time: only that lab is removed, volumes included, when the
+session ends. A lab someone started (even after a session that crashed left its marker) has
+another volume, and is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from unittest import mock
+
+from labctl.core import compose as dc
+from labctl.core import engine as eng
+from labctl.core import images, lab
+from labctl.core.addresses import project_label as lab_project_label
+from labctl.core.manifest import STACK_DIR, Manifest
+from labctl.core.secrets import ensure_secrets
+
+# Two workers from the start: the worker-faults test needs them, and scaling a running lab up
+# recreates every container (about 5 minutes).
+SESSION_WORKERS = 2
+MARKER = "smoke-session-lab"
+
+# The reaper image (Ryuk) cannot be pulled here; the session removes its lab itself.
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+
+def marker(manifest: Manifest) -> Path:
+    return manifest.state_dir / MARKER
+
+
+def _compose():
+    from testcontainers.compose import DockerCompose
+
+    # wait=False: compose's own wait reads the containers' health checks, which run once a
+    # minute; lab.wait_healthy probes every service's endpoint each second instead.
+    return DockerCompose(context=str(STACK_DIR), compose_file_name="docker-compose.yml", env_file="lab.env",
+                         wait=False, build=False, keep_volumes=False, pull=False)
+
+
+def start(manifest: Manifest) -> bool:
+    """Start the session's lab (images built first if missing); False if a lab already exists."""
+    if lab.containers(manifest):
+        return False
+    missing = images.missing_images(eng.client(), manifest)
+    if missing:
+        lab.build(manifest, only=missing, ca_bundle=images.default_ca_bundle(), no_cache=False)
+    ensure_secrets(manifest)
+    # Compose reads the environment `labctl up --workers 2` gives it, so labctl later sees the
+    # lab it would have started.
+    try:
+        with mock.patch.dict(os.environ, dc.compose_env(manifest, dc.worker_overrides(SESSION_WORKERS))):
+            _compose().start()
+    finally:  # a start that failed halfway still leaves a lab the session must remove
+        identity = _identity(manifest)
+        if identity:
+            marker(manifest).write_text(identity)
+    return True
+
+
+def _identity(manifest: Manifest) -> str:
+    """The lab's NameNode volume and when it was made: it outlives down/up, not down --volumes."""
+    volumes = eng.client().volumes.list(filters={"label": [lab_project_label(manifest), "com.docker.compose.volume=namenode-data"]})
+    return "".join(f"{volume.name} {volume.attrs.get('CreatedAt')}\n" for volume in volumes)
+
+
+def owned(manifest: Manifest) -> bool:
+    """Whether the lab there now is the one a test session started."""
+    return marker(manifest).is_file() and marker(manifest).read_text() == _identity(manifest) != ""
+
+
+def remove(manifest: Manifest) -> None:
+    """Down, volumes included; the marker goes with it."""
+    try:
+        _compose().stop(down=True)
+    finally:
+        marker(manifest).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["start"]:
+        sys.exit("usage: python smoke_tests/session_lab.py start")
+    manifest = Manifest()
+    print("session lab started" if start(manifest) else "a lab exists already: left as it is", flush=True)
