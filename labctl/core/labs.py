@@ -154,7 +154,7 @@ def reserved_ports(manifest: Manifest) -> set[int]:
     ports = ports_in(base.values)
     if base.labs_dir.is_dir():
         for directory in base.labs_dir.iterdir():
-            if directory.name != manifest.lab and (directory / PORTS_FILE).is_file():
+            if directory.name != manifest.lab and (directory / PORTS_FILE).is_file() and name_of(f"{base.project}-{directory.name}", base.project):
                 ports |= ports_in(manifest_of(directory.name, manifest.environ).values)
     return ports
 

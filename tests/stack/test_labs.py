@@ -128,6 +128,9 @@ def test_a_named_lab_gets_every_port_in_blocks_remembered_and_stable(state):
 
 def test_a_second_lab_gets_other_ports_than_the_first_and_the_default_lab(state):
     first = labs.remember_ports(_named(state, "one"), is_free=_always_free)
+    stray = state / "labs" / "Not A Lab"  # a folder someone made by hand is no lab
+    stray.mkdir()
+    (stray / "ports.env").write_text("AIRFLOW_UI_PORT=1\n")
     second = labs.remember_ports(_named(state, "two"), is_free=_always_free)
     default = Manifest(environ={"LAB_STATE_DIR": str(state)})
     assert not _published(first) & _published(second)
