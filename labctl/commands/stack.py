@@ -32,7 +32,7 @@ def up(
     profile: Annotated[str | None, typer.Option("--profile", metavar="NAME", help="Resource profile: standard or small (heaps, YARN memory; stack/lab.env), remembered by the lab for later commands; `labctl doctor` says which fits.", show_default=False)] = None,
 ) -> None:
     """Build what is missing, start the lab, wait until every service really works, print the URLs."""
-    manifest = Manifest()
+    manifest = lb.ensure_ports(Manifest())
     exposed = lab.exposure(manifest)
     if exposed:
         ui.warn(f"LAB_BIND_ADDRESS={manifest.bind_address}: the lab's ports are published beyond this "

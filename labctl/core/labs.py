@@ -30,18 +30,17 @@ from labctl.core.addresses import LAB_NETWORK, LOOPBACK, PROJECT_LABEL, SERVICE_
 from labctl.core.errors import LabError
 from labctl.core.manifest import DEFAULT_LAB, ENDPOINTS, PORTS_FILE, Manifest, endpoint, lab_name, published_port_keys
 
-# The command that creates a named lab (and chooses its ports), and those that make sense
-# for a name no lab has yet; any other refuses it, rather than act on the default lab's ports.
-CREATES = "up"
-BEFORE_CREATION = frozenset({CREATES, "down", "clean", "doctor", "labs", "version", "build", "completion", "bundle"})
+# The commands that make sense for a name no lab has yet (`up` creates it: ensure_ports);
+# any other refuses it, rather than act on the default lab's ports.
+BEFORE_CREATION = frozenset({None, "up", "down", "clean", "doctor", "labs", "version", "build", "completion", "bundle"})
 # The ports `labctl labs` shows for each lab: address book entries.
 MAIN_PORTS = ("AIRFLOW", "NAMENODE", "HBASE_THRIFT")
 
 
 def select(name: str | None, command: str | None, environ: dict[str, str] | None = None) -> None:
     """`labctl --lab NAME COMMAND`: LAB_NAME=NAME for this process and its children, so that
-    every manifest is NAME's; `up` chooses the ports of a new lab. Inside a lab's network (the
-    edge node running a forwarded command) the lab is the one it is in: nothing changes."""
+    every manifest is NAME's. Inside a lab's network (the edge node running a forwarded
+    command) the lab is the one it is in: nothing changes."""
     if name is None:
         return
     environ = os.environ if environ is None else environ
@@ -50,12 +49,16 @@ def select(name: str | None, command: str | None, environ: dict[str, str] | None
     lab_name({"LAB_NAME": name})  # a bad name is refused before anything changes
     environ["LAB_NAME"] = name
     manifest = Manifest(environ=dict(environ))
-    if manifest.lab is None or manifest.remembered_ports:
-        return
-    if command == CREATES:
-        remember_ports(manifest, busy=engine_ports())
-    elif command not in BEFORE_CREATION:
+    if manifest.lab is not None and not manifest.remembered_ports and command not in BEFORE_CREATION:
         raise LabError(f"there is no lab {name!r} on this host yet", hint=f"`labctl --lab {name} up` creates it; `labctl labs` lists the labs")
+
+
+def ensure_ports(manifest: Manifest) -> Manifest:
+    """The lab `up` starts, with its ports: a new named lab's are chosen now."""
+    if manifest.lab is None or manifest.remembered_ports:
+        return manifest
+    remember_ports(manifest, busy=engine_ports())
+    return Manifest(manifest.path, manifest.environ)
 
 
 def default_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:

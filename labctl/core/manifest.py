@@ -114,7 +114,7 @@ def published_port_keys(values: dict[str, str]) -> list[str]:
     return keys
 
 
-def lab_name(environ) -> str | None:
+def lab_name(environ: Mapping[str, str]) -> str | None:
     """The named lab LAB_NAME chooses; None for the default lab (unset, empty or "default")."""
     name = (environ.get("LAB_NAME") or "").strip()
     if name in ("", DEFAULT_LAB):

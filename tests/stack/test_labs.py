@@ -204,6 +204,8 @@ def test_a_name_compose_would_refuse_is_refused(state, name):
 def test_a_lab_that_was_never_created_is_refused_rather_than_the_default_lab_used(state):
     result = runner.invoke(app, ["--lab", "ghost", "urls"])
     assert result.exit_code == 1 and "no lab 'ghost'" in result.output and "labctl --lab ghost up" in result.output
+    # Asking how to create it creates nothing either.
+    assert runner.invoke(app, ["--lab", "ghost", "up", "--help"]).exit_code == 0
     assert not (state / "labs" / "ghost").exists()
 
 
