@@ -11,7 +11,7 @@ import typer
 
 from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, lake, pipeline, query, replay, seed, stack, status, token
 from labctl.commands.base import group
-from labctl.core import edge
+from labctl.core import edge, labs
 from labctl.core.errors import LabError
 from labctl.core import ui
 from labctl.core.ui import err
@@ -35,9 +35,12 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print labctl's version and exit (`labctl version` lists every pin).")] = False,
+    lab: Annotated[str | None, typer.Option("--lab", envvar="LAB_NAME", metavar="NAME", show_default=False, help="Which lab of this host: a name gives a lab its own containers, volumes, secrets and ports (`labctl --lab NAME up` creates it, `labctl labs` lists them); without it, the default lab.")] = None,
 ) -> None:
     """Provision and drive the Mastodon Analytics Lab: Hadoop, HBase and Airflow in Docker."""
+    labs.select(lab, ctx.invoked_subcommand)
 
 
 def completion(shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", help="The shell to complete for.")]) -> None:

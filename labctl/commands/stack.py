@@ -1,4 +1,4 @@
-"""Lifecycle of the lab: up, down, urls, logs, exec, shell, build, doctor, version, clean (`status` is commands/status.py)."""
+"""Lifecycle of the lab: up, down, urls, logs, exec, shell, build, doctor, version, clean, labs (`status` is commands/status.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from labctl.core import engine as eng
 from labctl.core.edge import EDGE_USER, edge_service
 from labctl.core.errors import LabError
 from labctl.core import lab, ui
+from labctl.core import labs as lb
 from labctl.core.images import default_ca_bundle
 from labctl.core.manifest import OPTIONAL_SERVICES, Manifest
 from labctl.core.ui import err, out
@@ -31,7 +32,7 @@ def up(
     profile: Annotated[str | None, typer.Option("--profile", metavar="NAME", help="Resource profile: standard or small (heaps, YARN memory; stack/lab.env), remembered by the lab for later commands; `labctl doctor` says which fits.", show_default=False)] = None,
 ) -> None:
     """Build what is missing, start the lab, wait until every service really works, print the URLs."""
-    manifest = Manifest()
+    manifest = lb.ensure_ports(Manifest())
     exposed = lab.exposure(manifest)
     if exposed:
         ui.warn(f"LAB_BIND_ADDRESS={manifest.bind_address}: the lab's ports are published beyond this "
@@ -62,7 +63,7 @@ def urls(
 
 
 def _print_urls(manifest: Manifest, show_passwords: bool = False) -> None:
-    table = Table(title="Mastodon Analytics Lab")
+    table = Table(title="Mastodon Analytics Lab" + (f": lab {manifest.lab}" if manifest.lab else ""))
     table.add_column("what")
     table.add_column("where")
     for row in lab.urls(manifest, show_passwords):
@@ -201,8 +202,11 @@ def clean(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for 
 
     manifest = Manifest()
     engine = eng.client()
-    items = cl.plan(manifest, engine)
-    table = Table(title="labctl clean removes")
+    others = [info.name for info in lb.gather(engine, memory=False) if info.project != manifest.project]
+    if others and manifest.lab is None:
+        ui.info(f"the images stay: the labs {', '.join(others)} use them too")
+    items = cl.plan(manifest, engine, shared=not others)
+    table = Table(title="labctl clean removes" + (f" (lab {manifest.lab})" if manifest.lab else ""))
     table.add_column("what")
     table.add_column("name", overflow="fold")
     for item in items:
@@ -216,7 +220,32 @@ def clean(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for 
         cl.execute(manifest, engine, items)
 
 
+def labs(as_json: JsonOption = False) -> None:
+    """The labs of this host (`labctl --lab NAME` chooses one): each one's state, its main ports,
+    its containers' memory now and its resource profile."""
+    found = lb.gather(eng.client())
+    if as_json:
+        out.print_json(data=[info.as_dict() for info in found])
+        return
+    if not found:
+        out.print("No lab on this host: `labctl up` starts the default one, `labctl --lab NAME up` a named one.")
+        return
+    out.print(labs_table(found))
+
+
+def labs_table(found) -> Table:
+    table = Table(title="Labs on this host")
+    for column in ("lab", "state", "containers", "Airflow", "NameNode", "Thrift", "memory", "profile"):
+        table.add_column(column, justify="right" if column in ("containers", "memory") else "left")
+    colours = {"running": "green", "partial": "yellow", "stopped": "white"}
+    for info in found:
+        memory = "-" if info.memory_mib is None else f"{info.memory_mib / 1024:.1f} GiB"
+        table.add_row(info.name, f"[{colours[info.state]}]{info.state}[/]", f"{info.running}/{info.containers}",
+                      *(str(info.ports[key] or "-") for key in lb.MAIN_PORTS), memory, info.profile or "-")
+    return table
+
+
 def register(app: typer.Typer) -> None:
     app.command("exec", context_settings={"allow_interspersed_args": False})(exec_)
-    for command in (up, down, urls, logs, shell, build, doctor, version, clean):
+    for command in (up, down, urls, logs, shell, build, doctor, version, clean, labs):
         app.command()(command)

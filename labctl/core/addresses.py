@@ -219,14 +219,19 @@ def project(manifest: Manifest | None = None) -> str:
     return (manifest or Manifest())["LAB_PROJECT"]
 
 
+# The labels compose gives each container and volume: its project (one per lab), its service.
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
 def project_label(manifest: Manifest | None = None) -> str:
     """The Docker label filter of the project's containers and volumes."""
-    return f"com.docker.compose.project={project(manifest)}"
+    return f"{PROJECT_LABEL}={project(manifest)}"
 
 
 def service_labels(service_name: str, manifest: Manifest | None = None) -> list[str]:
     """The Docker label filters of one service's containers."""
-    return [project_label(manifest), f"com.docker.compose.service={service_name}"]
+    return [project_label(manifest), f"{SERVICE_LABEL}={service_name}"]
 
 
 def postgres_url(password: str, manifest: Manifest | None = None) -> str:

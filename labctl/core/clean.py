@@ -6,6 +6,10 @@
 
 Everything else stays: other projects' volumes and images, the base images a user
 pulled, the lab's checkpoints and reports, a compose plugin of the user's own.
+
+A named lab (`labctl --lab NAME clean`) removes its containers, its volumes and its whole
+state directory (secrets, profile, ports): the images and the plugin link are every lab's,
+and stay. So do they when the default lab is cleaned while other labs are on the host.
 """
 
 from __future__ import annotations
@@ -42,13 +46,19 @@ def plugin_link_is_ours(link: Path = PLUGIN_LINK, binary: Path | None = None) ->
     return link.is_symlink() and os.path.realpath(link) == os.path.realpath(binary)
 
 
-def plan(manifest: Manifest, engine, *, link: Path = PLUGIN_LINK, binary: Path | None = None) -> list[Item]:
+def plan(manifest: Manifest, engine, *, link: Path = PLUGIN_LINK, binary: Path | None = None, shared: bool = True) -> list[Item]:
+    """shared: also what every lab of the host uses (the images, the plugin link); never for a
+    named lab."""
     items = [Item("volume", volume.name) for volume in engine.volumes.list(filters={"label": project_label(manifest)})]
-    tags = sorted({tag for image in engine.images.list() for tag in image.tags if tag.rsplit(":", 1)[0] in LAB_REPOSITORIES})
-    items += [Item("image", tag) for tag in tags]
-    if secrets_dir(manifest).exists():
+    shared = shared and manifest.lab is None
+    if shared:
+        tags = sorted({tag for image in engine.images.list() for tag in image.tags if tag.rsplit(":", 1)[0] in LAB_REPOSITORIES})
+        items += [Item("image", tag) for tag in tags]
+    if manifest.lab is not None and manifest.state_dir.exists():
+        items.append(Item("state", str(manifest.state_dir)))
+    elif manifest.lab is None and secrets_dir(manifest).exists():
         items.append(Item("secrets", str(secrets_dir(manifest))))
-    if plugin_link_is_ours(link, binary):
+    if shared and plugin_link_is_ours(link, binary):
         items.append(Item("plugin link", str(link)))
     return items
 
@@ -70,7 +80,7 @@ def execute(manifest: Manifest, engine, items: list[Item], *, compose=None) -> N
                 engine.volumes.get(item.name).remove(force=True)
             elif item.kind == "image":
                 engine.images.remove(item.name, force=False, noprune=False)
-            elif item.kind == "secrets":
+            elif item.kind in ("secrets", "state"):
                 shutil.rmtree(item.name)
             elif item.kind == "plugin link":
                 Path(item.name).unlink()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core.errors import LabError
 from labctl.core.addresses import project_label
+from labctl.core.labs import port_is_free
 from labctl.core.manifest import ENDPOINTS, Manifest
 
 MIN_DISK_GIB = 15
@@ -156,27 +156,34 @@ def _disk() -> Finding:
 
 
 def _ports(manifest: Manifest) -> Finding:
-    if _lab_running():
-        return Finding("free ports", True, "the lab is running and holds its ports", "")
+    """The chosen lab's published ports (a named lab's own, remembered in its state directory),
+    ranges included, each free on the address it binds."""
+    which = f"the lab {manifest.lab}" if manifest.lab else "the lab"
+    if manifest.lab is not None and not manifest.remembered_ports:
+        return Finding("free ports", True, f"{which} has no ports yet: its first `labctl --lab {manifest.lab} up` chooses free ones in {manifest['LAB_PORT_RANGE']}", "")
+    if _lab_running(manifest):
+        return Finding("free ports", True, f"{which} is running and holds its ports", "")
     busy = []
+    ports = 0
     for endpoint in ENDPOINTS:
-        port = manifest.port(endpoint.port_key)
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((manifest.host, port))
-            except OSError:
+        first = manifest.port(endpoint.port_key)
+        last = int(manifest.values.get(f"{endpoint.port_key}_LAST") or first)
+        for port in range(first, last + 1):
+            ports += 1
+            if not port_is_free(manifest.host, port):
                 busy.append(f"{port} ({endpoint.title})")
     if busy:
-        return Finding("free ports", False, "in use: " + ", ".join(busy), "stop what holds them, or set other ports in the environment (see stack/lab.env), e.g. AIRFLOW_UI_PORT=18080")
-    return Finding("free ports", True, f"all {len(ENDPOINTS)} published ports free on {manifest.host}", "")
+        fix = (f"stop what holds them, or edit {manifest.ports_file}" if manifest.lab else
+               "stop what holds them, or set other ports in the environment (see stack/lab.env), e.g. AIRFLOW_UI_PORT=18080")
+        return Finding("free ports", False, "in use: " + ", ".join(busy), fix)
+    return Finding("free ports", True, f"all {ports} published ports of {which} free on {manifest.host}", "")
 
 
-def _lab_running() -> bool:
+def _lab_running(manifest: Manifest) -> bool:
     if eng.engine_version() is None:
         return False
     try:
-        return bool(eng.client(timeout=5).containers.list(filters={"label": project_label()}))
+        return bool(eng.client(timeout=5).containers.list(filters={"label": project_label(manifest)}))
     except LabError:
         return False
 

@@ -22,11 +22,11 @@ import docker
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
 from labctl.core.errors import LabError
-from labctl.core.manifest import PROJECT_NAME, REPO_ROOT, STACK_DIR, Manifest
+from labctl.core.manifest import IMAGE_NAMESPACE, REPO_ROOT, STACK_DIR, Manifest
 from labctl.core.proc import run
 
 UPSTREAM_BASE = "debian:bookworm-slim"
-LOCAL_BASE = f"{PROJECT_NAME}/bookworm:local"
+LOCAL_BASE = f"{IMAGE_NAMESPACE}/bookworm:local"
 CA_TARGET = STACK_DIR / ".build" / "ca-bundle.crt"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 
@@ -63,7 +63,7 @@ IMAGES = (
     ),
 )
 # Every image repository the lab makes (`labctl clean` removes these and nothing else).
-LAB_REPOSITORIES = frozenset({f"{PROJECT_NAME}/{spec.name}" for spec in IMAGES} | {LOCAL_BASE.split(":")[0]})
+LAB_REPOSITORIES = frozenset({f"{IMAGE_NAMESPACE}/{spec.name}" for spec in IMAGES} | {LOCAL_BASE.split(":")[0]})
 
 
 def wanted(spec: ImageSpec, optional: tuple[str, ...] | list[str] | set[str] = ()) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +52,17 @@ _FILE_VALUES: dict[str, str] | None = None
 # The compose project as the manifest file names it (smoke tests and benchmarks find the
 # containers by it); labctl's commands use Manifest.project, which the environment overrides.
 PROJECT_NAME = _file_values().get("LAB_PROJECT", "")
+# The images' namespace: shared by every lab of the host, named or not.
+IMAGE_NAMESPACE = _file_values().get("LAB_IMAGE_NAMESPACE", "")
+
+# Several labs on one host (`labctl --lab NAME`, LAB_NAME). The default lab has no name (or
+# says "default"); a named lab is its own compose project, with its own state directory under
+# the default one, holding its secrets, its profile and the ports chosen for it.
+DEFAULT_LAB = "default"
+LABS_DIR = "labs"
+PORTS_FILE = "ports.env"
+# What compose accepts in a project name, short enough to read in `docker ps`.
+_LAB_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,25 @@ def endpoint(key: str) -> WebEndpoint:
     return next(found for found in ENDPOINTS if found.key == key)
 
 
+def published_port_keys(values: dict[str, str]) -> list[str]:
+    """Every manifest key of a published port: each endpoint's, and the last port of the
+    workers' ranges (DATANODE_UI_PORT_LAST...)."""
+    keys = []
+    for found in ENDPOINTS:
+        keys += [found.port_key] + ([f"{found.port_key}_LAST"] if f"{found.port_key}_LAST" in values else [])
+    return keys
+
+
+def lab_name(environ: Mapping[str, str]) -> str | None:
+    """The named lab LAB_NAME chooses; None for the default lab (unset, empty or "default")."""
+    name = (environ.get("LAB_NAME") or "").strip()
+    if name in ("", DEFAULT_LAB):
+        return None
+    if not _LAB_NAME.fullmatch(name):
+        raise LabError(f"{name!r} cannot name a lab", hint="a lab's name is up to 32 lower-case letters, digits, - and _, starting with a letter or digit")
+    return name
+
+
 # Services off by default, each a compose profile of the same name: `labctl up --with NAME`.
 OPTIONAL_SERVICES = tuple(endpoint(key).service for key in ("NOTEBOOK",))
 
@@ -119,11 +150,18 @@ def upload_dir() -> str:
 
 
 class Manifest:
-    """stack/lab.env with environment overrides."""
+    """stack/lab.env with environment overrides; for a named lab (LAB_NAME), its project, its
+    state directory and the ports remembered in it (its ports.env wins over the environment's
+    ports, which are the default lab's)."""
 
     def __init__(self, path: Path = MANIFEST_FILE, environ: dict[str, str] | None = None):
         self.path = path
         self._environ = os.environ if environ is None else environ
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The environment this manifest reads its overrides from."""
+        return self._environ
 
     @cached_property
     def _file(self) -> dict[str, str]:
@@ -131,9 +169,32 @@ class Manifest:
 
     @cached_property
     def values(self) -> dict[str, str]:
-        """The file, then the active profile's values, then the environment (which wins)."""
+        """The file, then the active profile's values, then the environment (which wins), then
+        what makes a named lab its own."""
         merged = {**self._file, **self.profiles[self.profile], "LAB_PROFILE": self.profile}
-        return {key: self._environ.get(key, value) for key, value in merged.items()}
+        values = {key: self._environ.get(key, value) for key, value in merged.items()}
+        if self.lab is not None:
+            values.update(LAB_NAME=self.lab, LAB_PROJECT=f"{values['LAB_PROJECT']}-{self.lab}", LAB_STATE_DIR=str(self.state_dir))
+            values.update(self.remembered_ports)
+        return values
+
+    @cached_property
+    def lab(self) -> str | None:
+        """This lab's name (`labctl --lab NAME`); None for the default lab."""
+        return lab_name(self._environ)
+
+    @property
+    def ports_file(self) -> Path:
+        return self.state_dir / PORTS_FILE
+
+    @property
+    def remembered_ports(self) -> dict[str, str]:
+        """The published ports chosen for a named lab (labctl/core/labs.py); {} before its first
+        `up`, and for the default lab, whose ports are the manifest's."""
+        if self.lab is None or not self.ports_file.is_file():
+            return {}
+        keys = set(published_port_keys(self._file))
+        return {key: value for key, value in dotenv_values(self.ports_file).items() if key in keys and value}
 
     @cached_property
     def profiles(self) -> dict[str, dict[str, str]]:
@@ -150,7 +211,7 @@ class Manifest:
 
     @property
     def profile_file(self) -> Path:
-        return self._state_dir(lambda key: self._environ.get(key, self._file[key])) / PROFILE_FILE
+        return self.state_dir / PROFILE_FILE
 
     @cached_property
     def profile(self) -> str:
@@ -190,12 +251,14 @@ class Manifest:
         return {key: self.values[key] for key in VERSION_KEYS}
 
     @property
-    def state_dir(self) -> Path:
-        return self._state_dir(self.values.__getitem__)
+    def labs_dir(self) -> Path:
+        """Where the named labs keep their state: under the default lab's."""
+        return (STACK_DIR / self._environ.get("LAB_STATE_DIR", self._file["LAB_STATE_DIR"])).resolve() / LABS_DIR
 
-    @staticmethod
-    def _state_dir(value) -> Path:
-        return (STACK_DIR / value("LAB_STATE_DIR")).resolve()
+    @property
+    def state_dir(self) -> Path:
+        # Read from the file and the environment only: the profile, itself in it, cannot move it.
+        return self.labs_dir / self.lab if self.lab is not None else self.labs_dir.parent
 
     def remember_profile(self, name: str) -> "Manifest":
         """Make NAME the lab's profile from now on; the manifest as that profile sees it."""
@@ -207,8 +270,9 @@ class Manifest:
 
     @property
     def project(self) -> str:
-        """The compose project: the containers' label, the images' namespace."""
+        """The compose project: the containers' and volumes' label, their names' prefix."""
         return self.values["LAB_PROJECT"]
 
     def image(self, name: str) -> str:
-        return f"{self.project}/{name}:{self.values['LAB_IMAGE_TAG']}"
+        """An image of the lab: LAB_IMAGE_NAMESPACE, the same for every lab of the host."""
+        return f"{self.values['LAB_IMAGE_NAMESPACE']}/{name}:{self.values['LAB_IMAGE_TAG']}"

@@ -77,9 +77,13 @@ def test_the_lab_network_addresses_are_compose_services_and_their_published_port
 
 def test_compose_project_and_image_names_are_the_manifests():
     compose = COMPOSE_FILE.read_text()
-    project = Manifest(environ={}).project
-    assert re.search(r"^name: (\S+)$", compose, re.MULTILINE).group(1) == project
-    assert {image.split("/")[0] for image in re.findall(r"image: (\S+):\$\{LAB_IMAGE_TAG\}", compose)} == {project}
+    manifest = Manifest(environ={})
+    assert re.search(r"^name: (\S+)$", compose, re.MULTILINE).group(1) == manifest.project
+    # Every lab of the host runs the same images: their namespace is not the (per lab) project,
+    # and its default is the project's name, the images' name before there were several labs.
+    assert {image.split("/")[0] for image in re.findall(r"image: (\S+):\$\{LAB_IMAGE_TAG\}", compose)} == {"${LAB_IMAGE_NAMESPACE}"}
+    assert manifest["LAB_IMAGE_NAMESPACE"] == manifest.project
+    assert Manifest(environ={"LAB_NAME": "other"}).image("jvm") == manifest.image("jvm") == f"{manifest.project}/jvm:{manifest['LAB_IMAGE_TAG']}"
 
 
 def test_the_hdfs_superuser_is_the_lakes_admin_user():

@@ -110,7 +110,14 @@ def test_every_command_in_the_page_exists_with_its_options():
             if not line.startswith("labctl "):
                 continue
             words, command = shlex.split(line)[1:], root
-            while hasattr(command, "commands") and words and words[0] in command.commands:
+            while hasattr(command, "commands") and words and (words[0] in command.commands or words[0].startswith("--")):
+                if words[0].startswith("--"):  # a group's own option, e.g. labctl's --lab NAME
+                    option, given = words.pop(0).partition("=")[::2]
+                    param = next((param for param in command.params if option in param.opts), None)
+                    assert param is not None, f"{line}: {option} is not an option of {command.name or 'labctl'}"
+                    if not param.is_flag and not given:
+                        words.pop(0)
+                    continue
                 command = command.commands[words.pop(0)]
             assert not hasattr(command, "commands"), f"{line}: not a command"
             known = {opt for param in command.params for opt in param.opts + param.secondary_opts}

@@ -156,7 +156,11 @@ class _FakeEngine:
             def remove(self, tag, force=False, noprune=False):
                 engine.removed.append(("image", tag))
 
-        self.volumes, self.images = Volumes(), Images()
+        class Containers:  # no lab runs: `clean` asks which labs the images serve
+            def list(self, all=False, filters=None):
+                return []
+
+        self.volumes, self.images, self.containers = Volumes(), Images(), Containers()
 
 
 def test_clean_removes_what_it_lists_and_only_that(tmp_path):
