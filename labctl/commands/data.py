@@ -116,3 +116,11 @@ def generate(
         for file in summary.files:
             table.add_row(file.instance, f"{file.lines:,} lines, {file.file_bytes:,} bytes, sha256 {file.sha256[:16]}…")
     out.print(table)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 130
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")

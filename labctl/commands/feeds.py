@@ -95,3 +95,11 @@ def remove(instance: Instance, timeline: TimelineArg) -> None:
         raise LabError(str(exc)) from None
     fd.save_feeds(api, updated, exists=not default)
     ui.info(f"removed {instance} {timeline}: {len(updated)} feeds")
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 120
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="feeds", help="The feeds (instance x timeline) each scheduled run collects: list, add, remove.")

@@ -138,3 +138,11 @@ def run_local_command(
         return
     for table in metric_tables(metrics):
         ui.out.print(table)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 90
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")

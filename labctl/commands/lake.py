@@ -148,3 +148,11 @@ def lake_prune(
             ui.warn(f"no date in its name, kept: {path}")
         expired, removed = expired + len(result.expired), removed + len(result.expired if dry_run else result.deleted)
     out.print(f"{expired} partition(s) or run(s) past retention ({keep_days} days; work runs {WORK_KEEP_DAYS}); {verb} {removed}")
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 70
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="lake", help="The data lake: zones, partitions, batches and record counts.")

@@ -211,3 +211,12 @@ def report_command(
         page = write_report(connection, out, run=run, namespace=namespace, pipeline=pipeline)
     ui.info(f"report written to {page}")
     typer.echo(str(page))
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 80
+
+
+def register(parent: typer.Typer) -> None:
+    # `labctl query NAME` and `labctl report`, reading HBase through Thrift, at the top level.
+    parent.add_typer(app)

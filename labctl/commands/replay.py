@@ -98,3 +98,14 @@ def reset() -> None:
     with ui.step(f"restarting {SERVICE} with the manifest's settings"):
         apply(manifest, {})
     show()
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 110
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="replay",
+        help="The lab's Mastodon replay server: a required token, injected faults (show, set, reset).",
+    )

@@ -216,6 +216,10 @@ def clean(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for 
         cl.execute(manifest, engine, items)
 
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 10
+
+
 def register(app: typer.Typer) -> None:
     app.command("exec", context_settings={"allow_interspersed_args": False})(exec_)
     for command in (up, down, urls, logs, shell, build, doctor, version, clean):

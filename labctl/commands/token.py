@@ -104,3 +104,14 @@ def _print_report(report: AccessReport) -> None:
     for note in report.notes:
         table.add_row("note", note)
     out.print(table)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 60
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="token",
+        help="The Mastodon access token: what it may read (check), stored for the DAG's live source (store).",
+    )
