@@ -30,6 +30,7 @@ from labctl.commands.options import (
     lake_options,
 )
 from labctl.core.edge import on_edge
+from labctl.core import ui
 from labctl.core.ui import out
 from labctl.lake.permissions import COLLECTOR_USER
 
@@ -71,7 +72,7 @@ def collect(
     summary = {key: value for key, value in asdict(result).items() if key != "access"}
     summary["statuses_per_second"] = round(result.statuses_per_second, 1)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        ui.data(json.dumps(summary, indent=2))
         return
     out.print(f"[bold]{result.instance}[/] {result.timeline} ({result.mode}): {result.received} received, "
               f"{result.written} written, skipped {result.skipped or 'none'}, {len(result.batches)} batches, "
@@ -98,7 +99,7 @@ def ingest(
         results = ingest_files(files, fs, layout, instance=instance_name, timeline=timeline_name,
                                include_noindex=include_noindex, batch_size=batch_size, force=force)
     if as_json:
-        typer.echo(json.dumps([asdict(r) for r in results], indent=2))
+        ui.data(json.dumps([asdict(r) for r in results], indent=2))
         return
     table = Table(title="Ingested files")
     for column in ("file", "state", "records", "written", "unparsed", "skipped", "batches"):

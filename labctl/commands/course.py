@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from labctl.core import ui
 from labctl.core.ui import err, out
 from labctl.commands.base import group
 
@@ -97,7 +98,7 @@ def check_command(
     progress = (lambda message: None) if as_json else (lambda message: err.print(f"  {escape(message)}", highlight=False))
     results = grader.grade(found, target, on=on.value, timeout=timeout, progress=progress)
     if as_json:
-        typer.echo(results.to_json(), nl=False)
+        ui.data(results.to_json(), end="")
     else:
         out.print(_results_table(results))
         for test in results.tests:

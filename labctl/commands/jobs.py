@@ -134,7 +134,7 @@ def run_local_command(
     read = run.counters[("Mastodon", "records_read")]
     ui.info(f"{read} records read, {metrics['totals']['malformed']} malformed, in {run.seconds['total']:.1f} s")
     if as_json:
-        typer.echo(dumps(metrics))
+        ui.data(dumps(metrics))
         return
     for table in metric_tables(metrics):
         ui.out.print(table)

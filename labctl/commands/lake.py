@@ -71,7 +71,7 @@ def lake_show(ctx: typer.Context, target: LakeTarget, keep_days: KeepDaysOption 
     with target.failures():
         summary = describe_lake(fs, layout, keep_days=keep_days)
     if as_json:
-        typer.echo(summary.to_json())
+        ui.data(summary.to_json())
         return
     _print_summary(summary)
 

@@ -191,7 +191,7 @@ def query_command(
         raise LabError(f"run {run} has no statuses in region {region!r}")
     ui.info(f"run {run}")
     if as_json:
-        typer.echo(dumps(result))
+        ui.data(dumps(result))
         return
     for table in tables(result):
         ui.out.print(table)
@@ -210,7 +210,7 @@ def report_command(
     with hbase() as connection:
         page = write_report(connection, out, run=run, namespace=namespace, pipeline=pipeline)
     ui.info(f"report written to {page}")
-    typer.echo(str(page))
+    ui.data(str(page))
 
 
 # Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).

@@ -19,6 +19,7 @@ from labctl.collect.token import TOKEN_ENV, TOKEN_FILE_ENV, load_token
 from labctl.commands.base import group
 from labctl.commands.options import InstanceOption, JsonOption, TimeoutOption, _timeline
 from labctl.core.errors import LabError
+from labctl.core import ui
 from labctl.core.ui import out
 
 app = group(help=f"The Mastodon access token ({TOKEN_ENV} or {TOKEN_FILE_ENV}).", no_args_is_help=True)
@@ -73,7 +74,7 @@ def token_check(
     client = MastodonClient(instance, load_token(), ClientOptions(request_timeout=timeout, max_attempts=2))
     report = check_access(client, [timeline] if timeline else list(ALL_TIMELINES), search=search)
     if as_json:
-        typer.echo(json.dumps({**asdict(report), "problems": report.problems, "ok": report.ok}, indent=2))
+        ui.data(json.dumps({**asdict(report), "problems": report.problems, "ok": report.ok}, indent=2))
     else:
         _print_report(report)
     if not report.ok:
