@@ -36,6 +36,16 @@ from labctl.lake.permissions import COLLECTOR_USER
 
 app = group(help="Collect Mastodon statuses into the data lake; recordings.", no_args_is_help=True)
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 50
+
+
+def register(parent: typer.Typer) -> None:
+    # collect, ingest and record sit at the top level, as users type them.
+    parent.add_typer(app)
+
+
 LimitOption = Annotated[Optional[int], typer.Option("--limit", min=1,
                                                     help="At most this many statuses; a first run takes the newest N.")]
 
@@ -126,12 +136,3 @@ def record(
                              client_options=ClientOptions(request_timeout=timeout, max_attempts=max_attempts))
     out.print(f"recorded {result.written} statuses (of {result.fetched} fetched, skipped "
               f"{result.skipped or 'none'}) from {instance} ({result.server_version}) into {result.out}")
-
-
-# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
-HELP_ORDER = 50
-
-
-def register(parent: typer.Typer) -> None:
-    # collect, ingest and record sit at the top level, as users type them.
-    parent.add_typer(app)

@@ -17,6 +17,14 @@ from labctl.commands.base import group
 app = group(no_args_is_help=True)
 
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 140
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="course", help="The course: exercises to build, a workspace each, a grader that checks them.")
+
+
 class Runner(str, Enum):
     local = "local"
     yarn = "yarn"
@@ -108,11 +116,3 @@ def check_command(
             err.print(f"[yellow]{escape(results.message)}[/]")
         out.print(f"results.json written in {escape(str(target))}", highlight=False)
     raise typer.Exit(code=0 if results.complete else 1)
-
-
-# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
-HELP_ORDER = 140
-
-
-def register(parent: typer.Typer) -> None:
-    parent.add_typer(app, name="course", help="The course: exercises to build, a workspace each, a grader that checks them.")

@@ -34,6 +34,18 @@ app = group(
     no_args_is_help=True,
 )
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 100
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="gdpr",
+        help="GDPR: the register, erasure of an account (forget), purge of deleted statuses, the audit log.",
+    )
+
+
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 REGISTER_DOC = DOCS_DIR / "gdpr" / "register.md"
 ACCESS_DOC = DOCS_DIR / "access.md"
@@ -277,14 +289,3 @@ def erasures_command(target: LakeTarget, as_json: JsonOption = False) -> None:
         table.add_row(record["at"], record["kind"], subject, record["actor"], record["reason"], counts,
                       str(record.get("hbase", "")))
     out.print(table)
-
-
-# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
-HELP_ORDER = 100
-
-
-def register(parent: typer.Typer) -> None:
-    parent.add_typer(
-        app, name="gdpr",
-        help="GDPR: the register, erasure of an account (forget), purge of deleted statuses, the audit log.",
-    )

@@ -20,6 +20,14 @@ from labctl.jobs.output import COUNTED, OutputError, metrics_from_output
 from labctl.commands.base import group
 
 app = group(no_args_is_help=True)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 90
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
 TOP = 10
 
 
@@ -138,11 +146,3 @@ def run_local_command(
         return
     for table in metric_tables(metrics):
         ui.out.print(table)
-
-
-# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
-HELP_ORDER = 90
-
-
-def register(parent: typer.Typer) -> None:
-    parent.add_typer(app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")

@@ -25,6 +25,15 @@ from labctl.lake.retention import DEFAULT_KEEP_DAYS, RETENTION_VARIABLE, RUN_ZON
 
 app = group(help="The data lake: zones, partitions, batches and record counts.", invoke_without_command=True)
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 70
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="lake", help="The data lake: zones, partitions, batches and record counts.")
+
+
 KeepDaysOption = Annotated[int, typer.Option(
     "--keep-days", min=1, envvar="LABCTL_RAW_RETENTION_DAYS",
     help="The raw retention in days (the Airflow Variable raw_retention_days; the lab's is read when it answers).")]
@@ -148,11 +157,3 @@ def lake_prune(
             ui.warn(f"no date in its name, kept: {path}")
         expired, removed = expired + len(result.expired), removed + len(result.expired if dry_run else result.deleted)
     out.print(f"{expired} partition(s) or run(s) past retention ({keep_days} days; work runs {WORK_KEEP_DAYS}); {verb} {removed}")
-
-
-# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
-HELP_ORDER = 70
-
-
-def register(parent: typer.Typer) -> None:
-    parent.add_typer(app, name="lake", help="The data lake: zones, partitions, batches and record counts.")

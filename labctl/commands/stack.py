@@ -22,6 +22,9 @@ from labctl.core.ui import err, out
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, max=4, help="Workers: DataNode + NodeManager + RegionServer each.", envvar="LAB_WORKERS")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 10
+
 
 def up(
     workers: WorkersOption = 1,
@@ -214,10 +217,6 @@ def clean(yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for 
         raise typer.Exit(code=1)
     with ui.step("removing the lab's containers, volumes, images, secrets and plugin link"):
         cl.execute(manifest, engine, items)
-
-
-# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
-HELP_ORDER = 10
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,18 @@ from labctl.core.ui import out
 
 app = group(help=f"The Mastodon access token ({TOKEN_ENV} or {TOKEN_FILE_ENV}).", no_args_is_help=True)
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 60
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="token",
+        help="The Mastodon access token: what it may read (check), stored for the DAG's live source (store).",
+    )
+
+
 # Airflow's own rule for connection ids (airflow.utils.helpers.validate_key), minus ids made
 # of dots only, which an HTTP client would read as a relative path ("..") and resolve away.
 _CONN_ID = re.compile(r"^[\w.-]{1,250}$")
@@ -105,14 +117,3 @@ def _print_report(report: AccessReport) -> None:
     for note in report.notes:
         table.add_row("note", note)
     out.print(table)
-
-
-# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
-HELP_ORDER = 60
-
-
-def register(parent: typer.Typer) -> None:
-    parent.add_typer(
-        app, name="token",
-        help="The Mastodon access token: what it may read (check), stored for the DAG's live source (store).",
-    )
