@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, lake, pipeline, query, replay, seed, stack, status, token
+from labctl.commands import register_all
 from labctl.commands.base import group
 from labctl.core import edge, labs
 from labctl.core.errors import LabError
@@ -53,23 +53,8 @@ def completion(shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", hel
     typer.echo(get_completion_script(prog_name="labctl", complete_var="_LABCTL_COMPLETE", shell=shell))
 
 
-stack.register(app)
-status.register(app)
-seed.register(app)
-pipeline.register(app)
-# collect, ingest and record sit at the top level, as users type them.
-app.add_typer(collect.app)
-app.add_typer(token.app, name="token", help="The Mastodon access token: what it may read (check), stored for the DAG's live source (store).")
-app.add_typer(lake.app, name="lake", help="The data lake: zones, partitions, batches and record counts.")
-# `labctl query NAME` and `labctl report`, reading HBase through Thrift.
-app.add_typer(query.app)
-app.add_typer(jobs.app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
-app.add_typer(gdpr.app, name="gdpr", help="GDPR: the register, erasure of an account (forget), purge of deleted statuses, the audit log.")
-app.add_typer(replay.app, name="replay", help="The lab's Mastodon replay server: a required token, injected faults (show, set, reset).")
-app.add_typer(feeds.app, name="feeds", help="The feeds (instance x timeline) each scheduled run collects: list, add, remove.")
-app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
-app.add_typer(course.app, name="course", help="The course: exercises to build, a workspace each, a grader that checks them.")
-app.add_typer(bundle.app, name="bundle", help="The offline bundle for classrooms: export the lab to one file, import it with no registry.")
+# Every module of labctl/commands/ with a register(app), in their HELP_ORDER (labctl/commands/__init__.py).
+register_all(app)
 app.command("completion")(completion)
 
 

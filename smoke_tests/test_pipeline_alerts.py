@@ -5,10 +5,11 @@ from __future__ import annotations
 import requests
 
 from labctl.cli import main
+from labctl.core import addresses as ab
 
 
 def alerts(manifest) -> list[dict]:
-    return requests.get(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts", timeout=20).json()
+    return requests.get(f"{ab.lab_from_host(manifest).alert_sink}/alerts", timeout=20).json()
 
 
 def test_a_failed_task_is_named_by_labctl_run_and_alerted(lab_stack, capsys):

@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import pytest
 
 from labctl.cli import main
-from labctl.core import runs
+from labctl.core import addresses as ab
+from labctl.core import clients, runs
 from labctl.core.airflow_api import AirflowAPI
 from labctl.pipeline.feeds import declared_feeds
 from labctl.pipeline.steps import run_id_for
@@ -91,9 +92,7 @@ def hbase_snapshot(manifest, run_id: str) -> dict:
     """The rows one run wrote (every row key names its run) and the re-identification
     mapping; the runs table without its timestamps. Rows of a scheduled run that starts
     meanwhile have other keys and stay out of the comparison."""
-    import happybase
-
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=60000)
+    connection = clients.thrift(addresses=ab.lab_from_host(manifest), timeout=60)
     try:
         snapshot = {}
         for table in ("rank", "accounts", "terms", "reid", "runs"):

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from labctl.cli import main
+from labctl.core import addresses as ab
 from labctl.core import runs
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
@@ -31,7 +32,7 @@ FEEDS = [Feed("toot.varmo.de", "public"), Feed(GONE, "public"), Feed("social.lup
 
 
 def alerts(manifest) -> list[dict]:
-    return requests.get(f"http://{manifest.host}:{manifest.port('ALERT_SINK_PORT')}/alerts", timeout=20).json()
+    return requests.get(f"{ab.lab_from_host(manifest).alert_sink}/alerts", timeout=20).json()
 
 
 def labctl(*argv: str) -> tuple[int, str, str]:

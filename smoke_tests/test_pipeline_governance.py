@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from conftest import edge
 from labctl.cli import app, main
+from labctl.core import addresses as ab
 from labctl.core.manifest import Manifest
+from labctl.core.runs import DAG_ID
 from labctl.core.secrets import airflow_passwords
 from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym
 from labctl.core.secrets import pseudonym_key
@@ -22,17 +24,17 @@ from test_pipeline_e2e import RAW_GLOB, raw_zone_lines
 
 
 def token(manifest: Manifest, login: str) -> str:
-    base = f"http://{manifest.host}:{manifest.port('AIRFLOW_UI_PORT')}"
+    base = ab.lab_from_host(manifest).airflow
     response = requests.post(f"{base}/auth/token", json={"username": login, "password": airflow_passwords(manifest)[login]}, timeout=20)
     response.raise_for_status()
     return response.json()["access_token"]
 
 
 def test_a_student_may_look_at_dags_but_not_trigger_them(lab_stack):
-    base = f"http://{lab_stack.host}:{lab_stack.port('AIRFLOW_UI_PORT')}/api/v2"
+    base = f"{ab.lab_from_host(lab_stack).airflow}/api/v2"
     headers = {"Authorization": f"Bearer {token(lab_stack, 'student')}"}
     assert requests.get(f"{base}/dags", headers=headers, timeout=20).status_code == 200
-    refused = requests.post(f"{base}/dags/mastodon_pipeline/dagRuns", json={"logical_date": None}, headers=headers, timeout=20)
+    refused = requests.post(f"{base}/dags/{DAG_ID}/dagRuns", json={"logical_date": None}, headers=headers, timeout=20)
     assert refused.status_code == 403
 
 

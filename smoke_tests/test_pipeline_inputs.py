@@ -28,11 +28,12 @@ from labctl import oracle
 from conftest import edge
 from labctl.cli import main
 from labctl.commands import replay
+from labctl.core import addresses as ab
 from labctl.core import engine as eng
 from labctl.core import runs
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.edge import EDGE_SERVICE
-from labctl.core.manifest import PROJECT_NAME
+from labctl.core.manifest import PROJECT_NAME, Manifest
 from labctl.core.secrets import secrets_dir
 from labctl.pipeline.steps import run_id_for
 from test_jobs_on_yarn import assert_same, metrics_on_yarn
@@ -44,7 +45,7 @@ LIVE = "social.lupen.fr"  # the recorded instance the live collections read as i
 SEED = recorded_file(LIVE)
 SECOND = "second.lab.example"  # the instance partitions this module's files land in
 BAD = "bad-input.lab.example"
-REPLAY = f"http://mastodon-replay:8000/{LIVE}"  # as the edge node and the DAG reach it
+REPLAY = f"{ab.lab_network(Manifest()).replay}/{LIVE}"  # as the edge node and the DAG reach it
 TAG_LIMIT = 300  # statuses `labctl seed --live` collects from a hashtag timeline
 RUN_LIMIT = 1200  # ... and the DAG's live run from another
 FAULTS = {"REPLAY_REQUIRE_TOKEN": "true", "REPLAY_DROP_EVERY": "3", "REPLAY_STORM_EVERY": "4", "REPLAY_STORM_LENGTH": "2"}
@@ -277,8 +278,9 @@ def _hdfs_files_holding(secrets: dict[str, bytes]) -> dict:
     script = r"""
 import gzip, json, sys, zlib
 from hdfs import InsecureClient
-secrets = {name: value.encode() for name, value in json.load(sys.stdin).items()}
-client = InsecureClient("http://namenode:9870", user="hadoop")
+given = json.load(sys.stdin)
+secrets = {name: value.encode() for name, value in given["secrets"].items()}
+client = InsecureClient(given["namenode"], user="hadoop")
 report = {"files": 0, "bytes": 0, "hits": [], "unreadable": []}
 for root, _, files in client.walk("/"):
     for name in files:
@@ -299,7 +301,8 @@ for root, _, files in client.walk("/"):
         report["hits"] += [f"{secret} in {path}" for secret, value in secrets.items() if value in data]
 print(json.dumps(report))
 """
-    given = json.dumps({name: value.decode() for name, value in secrets.items()}).encode()
+    namenode = ab.lab_network(Manifest()).namenode  # as the edge node reaches it
+    given = json.dumps({"secrets": {name: value.decode() for name, value in secrets.items()}, "namenode": namenode}).encode()
     output = edge(["python", "-c", script], stdin_data=given)
     return json.loads(output.strip().splitlines()[-1])
 

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from labctl.cli import main
+from labctl.core import addresses as ab
 from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core import lab, runs
@@ -95,7 +96,7 @@ def _execute(language: str) -> tuple[dict, dict, float]:
     started = time.monotonic()
     eng.exec_in(SERVICE, [
         "papermill", f"/opt/lab/notebooks/{name}", out, "--cwd", "/home/lab/work", "--no-progress-bar",
-        "-p", "hbase_host", "hbase-thrift", "-p", "namespace", NAMESPACE, "-p", "top", str(TOP), "-p", "figures_out", figures,
+        "-p", "hbase_host", ab.service("HBASE_THRIFT"), "-p", "namespace", NAMESPACE, "-p", "top", str(TOP), "-p", "figures_out", figures,
     ], user="lab")
     seconds = time.monotonic() - started
     data = json.loads(eng.exec_in(SERVICE, ["cat", figures], user="lab")[1])
@@ -133,12 +134,12 @@ def test_notebook_is_on_loopback_with_the_labs_token(notebook_lab):
 
     manifest, _ = notebook_lab
     container = eng.service_container(eng.client(), SERVICE)
-    bindings = container.attrs["HostConfig"]["PortBindings"]["8888/tcp"]
-    assert [binding["HostIp"] for binding in bindings] == ["127.0.0.1"]
+    bindings = container.attrs["HostConfig"]["PortBindings"][f"{ab.listen_port('NOTEBOOK', manifest)}/tcp"]
+    assert [binding["HostIp"] for binding in bindings] == [ab.LOOPBACK]
     inspected = json.dumps(container.attrs["Config"])
     token = (manifest.state_dir / "secrets" / "notebook-token").read_text().strip()
     assert token not in inspected
-    url = f"http://127.0.0.1:{manifest.port('NOTEBOOK_PORT')}/api/contents"
+    url = f"{ab.lab_from_host(manifest).notebook}/api/contents"
     assert requests.get(url, timeout=10).status_code == 403
     listing = requests.get(url, headers={"Authorization": f"token {token}"}, timeout=10)
     assert listing.status_code == 200 and {"analysis.en.ipynb", "analyse.fr.ipynb"} <= {item["name"] for item in listing.json()["content"]}

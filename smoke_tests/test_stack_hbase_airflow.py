@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-import happybase
 import requests
 
+from labctl.core import addresses as ab
+from labctl.core import clients
 from labctl.core import engine as eng
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.manifest import PROJECT_NAME
@@ -14,7 +15,7 @@ from labctl.core.manifest import PROJECT_NAME
 
 def test_happybase_put_get_scan(lab_stack):
     manifest = lab_stack
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=30000)
+    connection = clients.thrift(addresses=ab.lab_from_host(manifest), timeout=30)
     table_name = f"smoke_{uuid.uuid4().hex[:8]}"
     connection.create_table(table_name, {"f": {"max_versions": 1}})
     try:

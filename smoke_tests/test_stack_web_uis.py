@@ -10,19 +10,22 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
+from labctl.core import addresses as ab
+
+# The published port's name (the test's id), the address book's entry, the page and what it shows.
 PAGES = {
-    "NAMENODE_UI_PORT": ("/dfshealth.html", "Namenode information"),
-    "RESOURCEMANAGER_UI_PORT": ("/cluster", "All Applications"),
-    "JOBHISTORY_UI_PORT": ("/jobhistory", "Retired Jobs"),
-    "HBASE_MASTER_UI_PORT": ("/master-status", "Region Servers"),
-    "AIRFLOW_UI_PORT": ("/", "Airflow"),
+    "NAMENODE_UI_PORT": ("namenode", "/dfshealth.html", "Namenode information"),
+    "RESOURCEMANAGER_UI_PORT": ("resourcemanager", "/cluster", "All Applications"),
+    "JOBHISTORY_UI_PORT": ("jobhistory", "/jobhistory", "Retired Jobs"),
+    "HBASE_MASTER_UI_PORT": ("hbase_master", "/master-status", "Region Servers"),
+    "AIRFLOW_UI_PORT": ("airflow", "/", "Airflow"),
 }
 
 
 @pytest.mark.parametrize("port_key", sorted(PAGES))
 def test_ui_page_and_its_assets_are_served(lab_stack, port_key):
-    path, marker = PAGES[port_key]
-    url = f"http://{lab_stack.host}:{lab_stack.port(port_key)}{path}"
+    entry, path, marker = PAGES[port_key]
+    url = f"{getattr(ab.lab_from_host(lab_stack), entry)}{path}"
     page = requests.get(url, timeout=20)
     assert page.status_code == 200, url
     assert marker in page.text, f"{url} does not show {marker!r}"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 import time
 
-import happybase
 import requests
 
 from conftest import edge
-from labctl.core import figures
+from labctl.core import addresses as ab
+from labctl.core import clients, figures
 from labctl.core.runs import DAG_ID
 from labctl.core.secrets import airflow_login
 
@@ -54,7 +54,7 @@ def test_yarn_active_nodes_match_yarn_node_list(lab_stack):
 
 def test_hbase_regions_match_the_regions_thrift_lists(lab_stack):
     def thrift_regions() -> int:
-        connection = happybase.Connection(lab_stack.host, lab_stack.port("HBASE_THRIFT_PORT"), timeout=30000)
+        connection = clients.thrift(addresses=ab.lab_from_host(lab_stack), timeout=30)
         try:
             return sum(len(connection.table(name).regions()) for name in connection.tables())
         finally:
@@ -67,7 +67,7 @@ def test_hbase_regions_match_the_regions_thrift_lists(lab_stack):
 
 
 def test_last_dag_runs_match_the_airflow_api(lab_stack):
-    base = f"http://{lab_stack.host}:{lab_stack.port('AIRFLOW_UI_PORT')}"
+    base = ab.lab_from_host(lab_stack).airflow
     username, password = airflow_login(lab_stack)
     token = requests.post(f"{base}/auth/token", json={"username": username, "password": password}, timeout=20).json()["access_token"]
 

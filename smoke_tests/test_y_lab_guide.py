@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from labctl.core import addresses as ab
 from labctl.core import engine
 from labctl.core.edge import EDGE_SERVICE  # where `labctl exec` runs by default
 from labctl.core.errors import LabError
@@ -64,7 +65,7 @@ class Scratch:
     JVM per check would cost seconds on every test."""
 
     def __init__(self, manifest: Manifest):
-        self.webhdfs = f"http://{manifest.host}:{manifest.port('NAMENODE_UI_PORT')}/webhdfs/v1{SCRATCH}"
+        self.webhdfs = f"{ab.lab_from_host(manifest).namenode}/webhdfs/v1{SCRATCH}"
 
     def _hdfs(self, method: str, **params: str) -> requests.Response:
         response = requests.request(method, self.webhdfs, params={"user.name": EDGE_HDFS_USER, **params}, timeout=30)

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from conftest import edge
+from labctl.core import addresses as ab
 from labctl.core import engine as eng
 from labctl.core import lab, runs
 from labctl.core.airflow_api import AirflowAPI
@@ -30,7 +31,7 @@ def _container(service: str, number: int):
 
 
 def _rm(manifest, path: str) -> dict:
-    url = f"http://{manifest.host}:{manifest.port('RESOURCEMANAGER_UI_PORT')}/ws/v1/cluster/{path}"
+    url = f"{ab.lab_from_host(manifest).resourcemanager}/ws/v1/cluster/{path}"
     return requests.get(url, timeout=10).json()
 
 

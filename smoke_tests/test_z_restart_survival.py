@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import uuid
 
-import happybase
-
 from conftest import edge
-from labctl.core import lab, runs
+from labctl.core import addresses as ab
+from labctl.core import clients, lab, runs
 from labctl.core.airflow_api import AirflowAPI
 
 
@@ -32,7 +31,7 @@ def test_hdfs_files_hbase_rows_and_airflow_history_survive_down_and_up(lab_stack
     edge(["bash", "-c", f"cat > /tmp/survivor && hdfs dfs -put -f /tmp/survivor {path}"], stdin_data=marker.encode())
 
     table_name = "smoke_survivor"
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=30000)
+    connection = clients.thrift(addresses=ab.lab_from_host(manifest), timeout=30)
     if table_name.encode() not in connection.tables():
         connection.create_table(table_name, {"f": {"max_versions": 1}})
     connection.table(table_name).put(marker.encode(), {b"f:v": b"still here"})
@@ -49,7 +48,7 @@ def test_hdfs_files_hbase_rows_and_airflow_history_survive_down_and_up(lab_stack
     after = _finished_runs(manifest)
     assert {run: after.get(run) for run in history} == history
     assert edge(["hdfs", "dfs", "-cat", path]).strip().endswith(marker)
-    connection = happybase.Connection(manifest.host, manifest.port("HBASE_THRIFT_PORT"), timeout=30000)
+    connection = clients.thrift(addresses=ab.lab_from_host(manifest), timeout=30)
     try:
         assert connection.table(table_name).row(marker.encode()) == {b"f:v": b"still here"}
         connection.delete_table(table_name, disable=True)

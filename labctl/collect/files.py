@@ -24,7 +24,7 @@ from pathlib import Path
 from labctl.collect.errors import CollectError
 from labctl.lake.records import check_file, iter_raw_records
 from labctl.collect.writer import DEFAULT_BATCH_SIZE, BatchWriter, load_erased
-from labctl.governance.erasure import ErasedAccounts
+from labctl.governance.erased import ErasedAccounts
 from labctl.governance.minimise import DEFAULT_MINIMISER, Minimiser
 from labctl.governance.policy import IngestionPolicy
 from labctl.governance.pseudonym import Pseudonymiser

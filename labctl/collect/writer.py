@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from labctl.lake.records import id_order
-from labctl.governance.erasure import ErasedAccounts, erased_pseudonyms
+from labctl.governance.erased import ErasedAccounts, erased_pseudonyms
 from labctl.governance.minimise import Minimiser
 from labctl.governance.policy import IngestionPolicy
 from labctl.governance.pseudonym import load_pseudonymiser

@@ -18,6 +18,18 @@ from labctl.core.ui import err, out
 
 app = group(help="The offline bundle: the lab's images, packages, recording and manifest in one file.", no_args_is_help=True)
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 150
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="bundle",
+        help="The offline bundle for classrooms: export the lab to one file, import it with no registry.",
+    )
+
+
 FileArgument = Annotated[Path, typer.Argument(metavar="FILE", help="The bundle file.")]
 
 

@@ -30,10 +30,21 @@ from labctl.commands.options import (
     lake_options,
 )
 from labctl.core.edge import on_edge
+from labctl.core import ui
 from labctl.core.ui import out
 from labctl.lake.permissions import COLLECTOR_USER
 
 app = group(help="Collect Mastodon statuses into the data lake; recordings.", no_args_is_help=True)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 50
+
+
+def register(parent: typer.Typer) -> None:
+    # collect, ingest and record sit at the top level, as users type them.
+    parent.add_typer(app)
+
 
 LimitOption = Annotated[Optional[int], typer.Option("--limit", min=1,
                                                     help="At most this many statuses; a first run takes the newest N.")]
@@ -71,7 +82,7 @@ def collect(
     summary = {key: value for key, value in asdict(result).items() if key != "access"}
     summary["statuses_per_second"] = round(result.statuses_per_second, 1)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        ui.data(json.dumps(summary, indent=2))
         return
     out.print(f"[bold]{result.instance}[/] {result.timeline} ({result.mode}): {result.received} received, "
               f"{result.written} written, skipped {result.skipped or 'none'}, {len(result.batches)} batches, "
@@ -98,7 +109,7 @@ def ingest(
         results = ingest_files(files, fs, layout, instance=instance_name, timeline=timeline_name,
                                include_noindex=include_noindex, batch_size=batch_size, force=force)
     if as_json:
-        typer.echo(json.dumps([asdict(r) for r in results], indent=2))
+        ui.data(json.dumps([asdict(r) for r in results], indent=2))
         return
     table = Table(title="Ingested files")
     for column in ("file", "state", "records", "written", "unparsed", "skipped", "batches"):

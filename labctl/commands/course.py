@@ -10,10 +10,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from labctl.core import ui
 from labctl.core.ui import err, out
 from labctl.commands.base import group
 
 app = group(no_args_is_help=True)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 140
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="course", help="The course: exercises to build, a workspace each, a grader that checks them.")
 
 
 class Runner(str, Enum):
@@ -97,7 +106,7 @@ def check_command(
     progress = (lambda message: None) if as_json else (lambda message: err.print(f"  {escape(message)}", highlight=False))
     results = grader.grade(found, target, on=on.value, timeout=timeout, progress=progress)
     if as_json:
-        typer.echo(results.to_json(), nl=False)
+        ui.data(results.to_json(), end="")
     else:
         out.print(_results_table(results))
         for test in results.tests:

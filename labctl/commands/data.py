@@ -29,6 +29,14 @@ app = group(
 )
 
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 130
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
+
+
 @app.callback()
 def data() -> None:
     """Synthetic Mastodon data: a deterministic generator of recordings like the one in seed_data/."""

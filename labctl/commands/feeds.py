@@ -21,6 +21,15 @@ from labctl.commands.base import group
 
 app = group(help="The feeds (instance x timeline) each scheduled run collects.", no_args_is_help=True)
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 120
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="feeds", help="The feeds (instance x timeline) each scheduled run collects: list, add, remove.")
+
+
 Instance = Annotated[str, typer.Argument(help="A recorded instance's domain (toot.varmo.de) or a live instance's URL (https://...).")]
 TimelineArg = Annotated[str, typer.Argument(metavar="public|local|tag:NAME", help="Which timeline.")]
 

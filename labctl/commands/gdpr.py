@@ -34,6 +34,18 @@ app = group(
     no_args_is_help=True,
 )
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 100
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="gdpr",
+        help="GDPR: the register, erasure of an account (forget), purge of deleted statuses, the audit log.",
+    )
+
+
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 REGISTER_DOC = DOCS_DIR / "gdpr" / "register.md"
 ACCESS_DOC = DOCS_DIR / "access.md"
@@ -153,7 +165,7 @@ def _print_report(report: ErasureReport) -> None:
 
 def _finish(report: ErasureReport, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps({**asdict(report), "ok": report.ok}, indent=2))
+        ui.data(json.dumps({**asdict(report), "ok": report.ok}, indent=2))
     else:
         _print_report(report)
     if not report.ok:
@@ -252,10 +264,10 @@ def register_command(
             raise LabError("the documents' generated tables are out of date", hint="labctl gdpr register --write")
         return
     if REGISTER_DOC.is_file():
-        typer.echo(refresh(REGISTER_DOC.read_text(encoding="utf-8")), nl=False)
+        ui.data(refresh(REGISTER_DOC.read_text(encoding="utf-8")), end="")
     else:  # an installed labctl without the documents: the code's part of the register
         ui.info(f"note: {REGISTER_DOC} not found; printing the field inventory only")
-        typer.echo(inventory.render_markdown(), nl=False)
+        ui.data(inventory.render_markdown(), end="")
 
 
 @app.command("erasures")
@@ -266,7 +278,7 @@ def erasures_command(target: LakeTarget, as_json: JsonOption = False) -> None:
     with _lake(target) as (fs, layout):
         records = read_audit_log(fs, layout)
     if as_json:
-        typer.echo(json.dumps(records, indent=2))
+        ui.data(json.dumps(records, indent=2))
         return
     table = Table(title=f"Erasures ({len(records)})")
     for column in ("when", "kind", "subject", "actor", "reason", "removed / redacted", "HBase"):

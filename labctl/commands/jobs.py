@@ -20,6 +20,14 @@ from labctl.jobs.output import COUNTED, OutputError, metrics_from_output
 from labctl.commands.base import group
 
 app = group(no_args_is_help=True)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 90
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="jobs", help="The Hadoop Streaming jobs: run them locally (map, sort, reduce) without Hadoop.")
 TOP = 10
 
 
@@ -134,7 +142,7 @@ def run_local_command(
     read = run.counters[("Mastodon", "records_read")]
     ui.info(f"{read} records read, {metrics['totals']['malformed']} malformed, in {run.seconds['total']:.1f} s")
     if as_json:
-        typer.echo(dumps(metrics))
+        ui.data(dumps(metrics))
         return
     for table in metric_tables(metrics):
         ui.out.print(table)

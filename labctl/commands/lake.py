@@ -25,6 +25,15 @@ from labctl.lake.retention import DEFAULT_KEEP_DAYS, RETENTION_VARIABLE, RUN_ZON
 
 app = group(help="The data lake: zones, partitions, batches and record counts.", invoke_without_command=True)
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 70
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="lake", help="The data lake: zones, partitions, batches and record counts.")
+
+
 KeepDaysOption = Annotated[int, typer.Option(
     "--keep-days", min=1, envvar="LABCTL_RAW_RETENTION_DAYS",
     help="The raw retention in days (the Airflow Variable raw_retention_days; the lab's is read when it answers).")]
@@ -71,7 +80,7 @@ def lake_show(ctx: typer.Context, target: LakeTarget, keep_days: KeepDaysOption 
     with target.failures():
         summary = describe_lake(fs, layout, keep_days=keep_days)
     if as_json:
-        typer.echo(summary.to_json())
+        ui.data(summary.to_json())
         return
     _print_summary(summary)
 

@@ -264,6 +264,10 @@ def smoke(
         raise typer.Exit(code=code)
 
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 40
+
+
 def register(app: typer.Typer) -> None:
     for command in (deploy, run, alerts, smoke):
         app.command()(command)

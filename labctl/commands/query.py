@@ -22,6 +22,16 @@ from labctl.commands.base import group
 
 app = group()
 
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 80
+
+
+def register(parent: typer.Typer) -> None:
+    # `labctl query NAME` and `labctl report`, reading HBase through Thrift, at the top level.
+    parent.add_typer(app)
+
+
 NAMES_HELP = (
     f"One of: {', '.join(queries.QUERY_NAMES)}; or `user HANDLE`; "
     f"or {', '.join(queries.LOOKUPS)} followed by a name (one count). "
@@ -191,7 +201,7 @@ def query_command(
         raise LabError(f"run {run} has no statuses in region {region!r}")
     ui.info(f"run {run}")
     if as_json:
-        typer.echo(dumps(result))
+        ui.data(dumps(result))
         return
     for table in tables(result):
         ui.out.print(table)
@@ -210,4 +220,4 @@ def report_command(
     with hbase() as connection:
         page = write_report(connection, out, run=run, namespace=namespace, pipeline=pipeline)
     ui.info(f"report written to {page}")
-    typer.echo(str(page))
+    ui.data(str(page))

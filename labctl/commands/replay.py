@@ -35,6 +35,17 @@ SETTINGS = {
 app = group(help="The lab's Mastodon replay server: required token and fault injection.", no_args_is_help=True)
 
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 110
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="replay",
+        help="The lab's Mastodon replay server: a required token, injected faults (show, set, reset).",
+    )
+
+
 def current(manifest: Manifest) -> dict[str, str]:
     """The REPLAY_* settings the running replay container was started with."""
     container = eng.service_container(eng.client(), SERVICE)

@@ -97,5 +97,9 @@ def _collect_args(instance: str, timeline: str, limit: int | None) -> list[str]:
     return ["collect", "--instance", instance, "--timeline", timeline] + (["--limit", str(limit)] if limit else [])
 
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 30
+
+
 def register(app: typer.Typer) -> None:
     app.command()(seed)

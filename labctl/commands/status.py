@@ -158,5 +158,9 @@ def _print_airflow(layer: dict) -> None:
     out.print(table)
 
 
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 20
+
+
 def register(app: typer.Typer) -> None:
     app.command()(status)

@@ -19,9 +19,22 @@ from labctl.collect.token import TOKEN_ENV, TOKEN_FILE_ENV, load_token
 from labctl.commands.base import group
 from labctl.commands.options import InstanceOption, JsonOption, TimeoutOption, _timeline
 from labctl.core.errors import LabError
+from labctl.core import ui
 from labctl.core.ui import out
 
 app = group(help=f"The Mastodon access token ({TOKEN_ENV} or {TOKEN_FILE_ENV}).", no_args_is_help=True)
+
+
+# Where this module's commands stand in `labctl --help` (labctl/commands/__init__.py).
+HELP_ORDER = 60
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(
+        app, name="token",
+        help="The Mastodon access token: what it may read (check), stored for the DAG's live source (store).",
+    )
+
 
 # Airflow's own rule for connection ids (airflow.utils.helpers.validate_key), minus ids made
 # of dots only, which an HTTP client would read as a relative path ("..") and resolve away.
@@ -73,7 +86,7 @@ def token_check(
     client = MastodonClient(instance, load_token(), ClientOptions(request_timeout=timeout, max_attempts=2))
     report = check_access(client, [timeline] if timeline else list(ALL_TIMELINES), search=search)
     if as_json:
-        typer.echo(json.dumps({**asdict(report), "problems": report.problems, "ok": report.ok}, indent=2))
+        ui.data(json.dumps({**asdict(report), "problems": report.problems, "ok": report.ok}, indent=2))
     else:
         _print_report(report)
     if not report.ok:

@@ -46,7 +46,8 @@ def _json(manifest: Manifest, base: str, path: str) -> dict:
 def jmx_bean(manifest: Manifest, base: str, bean: str) -> dict:
     """One bean of a daemon's JMX (at `base`, an address book URL); NotReady until it is published."""
     try:
-        return clients.first_bean(_json(manifest, base, f"/jmx?qry={bean}"), bean)
+        # The path as the client factory spells it: a JMX query is written in one place.
+        return clients.first_bean(_json(manifest, base, clients.jmx_url("", bean)), bean)
     except clients.UnexpectedAnswer as exc:
         raise NotReady(f"{exc} yet") from exc
 

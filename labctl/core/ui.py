@@ -79,9 +79,17 @@ def live(renderable: RenderableType) -> Iterator[Callable[[RenderableType], None
         yield lambda _renderable: None
 
 
+def data(text: str, end: str = "\n") -> None:
+    """What a script reads (a --json document, a path, a rendered page) on stdout, byte for
+    byte: Rich would read `:smile:` as an emoji code and expand tabs, so it is written past it
+    (to the file Rich writes to, so the two never interleave out of order)."""
+    out.file.write(text + end)
+    out.file.flush()
+
+
 def raw(text: str) -> None:
     """Another program's output (a command run on the edge node), as it is."""
-    out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+    data(text, end="")
 
 
 def error(exc: LabError) -> None:

@@ -6,7 +6,7 @@ ending in it (the pseudonym is the last field of both keys); `reid` holds it as 
 
 URLs are counted in clear (rank section `urls` and the `terms` table, a family without TTL),
 and a link to the account's profile or posts names it: given the account's texts (its handle
-and profile URLs, as `labctl.governance.erasure.Needles` matches them), those rows go too, in
+and profile URLs, as `labctl.governance.handles.Needles` matches them), those rows go too, in
 every run. Aggregates that cannot name anyone (totals, growth, languages...) stay.
 """
 

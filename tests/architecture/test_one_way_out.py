@@ -72,3 +72,42 @@ def test_query_keeps_the_hint_of_a_connection_failure(monkeypatch):
     monkeypatch.setattr(query, "connect", refused)
     result = CliRunner().invoke(query.app, ["query", "totals"])
     assert result.exit_code == 1 and "hint: is the lab up?" in result.stderr
+
+
+def _writes_past_ui(tree: ast.AST) -> set[str]:
+    """Calls that print to the terminal without labctl/core/ui.py: print(), typer.echo(), click.echo()."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "print":
+                found.add("print")
+            elif isinstance(func, ast.Attribute) and func.attr in ("echo", "secho") and isinstance(func.value, ast.Name):
+                found.add(f"{func.value.id}.{func.attr}")
+    return found
+
+
+def test_command_modules_print_only_through_core_ui(shape):
+    offenders = {}
+    for path in shape.python_files():
+        where = path.relative_to(ROOT).as_posix()
+        if where.startswith("labctl/commands/"):
+            found = _writes_past_ui(ast.parse(path.read_text(encoding="utf-8")))
+            if found:
+                offenders[where] = sorted(found)
+    assert offenders == {}
+
+
+def test_the_printing_detector_sees_each_way_past_ui():
+    tree = ast.parse("print(1)\ntyper.echo('x')\nclick.secho('y')\nui.data('z')\nout.print('w')\n")
+    assert _writes_past_ui(tree) == {"print", "typer.echo", "click.secho"}
+
+
+def test_data_and_other_programs_output_reach_stdout_byte_for_byte(capsys):
+    from labctl.core import ui
+
+    text = 'a\tb :smile: [red]not markup[/] {"x": 1} ' + "y" * 300
+    ui.data(text)
+    ui.raw(text)
+    ui.data(text, end="")
+    assert capsys.readouterr().out == f"{text}\n{text}{text}"

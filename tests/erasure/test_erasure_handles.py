@@ -8,14 +8,13 @@ import pytest
 import scenario
 from statusfactory import make_account, make_status
 
+from labctl.governance.erased import ErasedAccounts, erased_pseudonyms
 from labctl.governance.erasure import (
     ERASED,
-    ErasedAccounts,
     ErasureError,
     Needles,
     account_handle,
     canonical_handle,
-    erased_pseudonyms,
     forget,
 )
 from labctl.governance.pseudonym import Pseudonymiser
