@@ -265,5 +265,7 @@ def smoke(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (deploy, run, alerts, smoke):
-        app.command()(command)
+    # deploy lays out the lab through its edge node; alerts reads the lab's sink; smoke tests the lab.
+    for command in (deploy, alerts, smoke):
+        app.command()(edge.lab_only(command.__name__)(command))
+    app.command()(run)
