@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from labctl.commands import bundle, collect, course, data, feeds, gdpr, jobs, lake, pipeline, query, replay, seed, stack, status, token
+from labctl.commands import bundle, collect, course, dag, data, feeds, gdpr, jobs, lake, pipeline, query, replay, seed, stack, status, token
 from labctl.commands.base import group
 from labctl.core import addresses, edge
 from labctl.core.addresses import LAB, LAB_NETWORK, TARGET_ENV
@@ -82,6 +82,7 @@ app.add_typer(replay.app, name="replay", help="The lab's Mastodon replay server:
 app.add_typer(feeds.app, name="feeds", help="The feeds (instance x timeline) each scheduled run collects: list, add, remove.")
 app.add_typer(data.app, name="data", help="Synthetic Mastodon data sets: the generator behind seed_data/.")
 app.add_typer(course.app, name="course", help="The course: exercises to build, a workspace each, a grader that checks them.")
+app.add_typer(dag.app, name="dag", help="The pipeline's DAG for an existing Airflow: one archive with its requirements (docs/cluster.md).")
 app.add_typer(bundle.app, name="bundle", help="The offline bundle for classrooms: export the lab to one file, import it with no registry.")
 app.command("completion")(completion)
 
