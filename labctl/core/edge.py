@@ -163,11 +163,23 @@ def run_on_edge(placement: OnEdge, params: Mapping[str, object]) -> int | None:
     if argv is None:
         raise LabError("this command runs on the lab's edge node, and its command line is not known here",
                        hint="run it through labctl's entry point (`labctl ...` or `python -m labctl ...`), or give --lake")
-    argv = list(argv)
+    argv = without_target(argv)
     with _handed_over(placement, params, argv) as (argv, environment):
         code, output = run_labctl(argv, environment=environment)
     ui.raw(output)
     return code
+
+
+def without_target(argv: list[str]) -> list[str]:
+    """The command line without labctl's `--target`: on the edge node the target is the lab's
+    network (EDGE_ENV), and `--target lab` there would forward the command again."""
+    kept, words = [], iter(argv)
+    for word in words:
+        if word == "--target":
+            next(words, None)
+        elif not word.startswith("--target="):
+            kept.append(word)
+    return kept
 
 
 @contextmanager

@@ -4,11 +4,10 @@ commands they say a profile runs, and those they say stay the lab's, are labctl'
 
 from __future__ import annotations
 
-import shlex
 import tomllib
 
 import typer
-from test_classroom_docs import code_blocks, headings, numbers, tables
+from test_classroom_docs import assert_twins, code_blocks, commands_checked, tables
 
 from labctl.cli import app
 from labctl.core.manifest import REPO_ROOT
@@ -32,16 +31,10 @@ def _commands(group, prefix=""):
 
 
 def test_both_languages_have_the_same_sections_code_and_figures():
-    english, french = _text(ENGLISH), _text(FRENCH)
-    for level in ("##", "###"):
-        assert len(headings(english, level)) == len(headings(french, level))
-    assert code_blocks(english) == code_blocks(french)
-    english_tables, french_tables = tables(english), tables(french)
-    assert len(english_tables) == len(french_tables)
-    for ours, theirs in zip(english_tables, french_tables):
+    assert_twins(ENGLISH, FRENCH)
+    # The tables' first column (keys, commands) is the same words in both.
+    for ours, theirs in zip(tables(_text(ENGLISH)), tables(_text(FRENCH))):
         assert [row[0] for row in ours[1:]] == [row[0] for row in theirs[1:]]
-        assert [[numbers(cell) for cell in row] for row in ours] == [[numbers(cell) for cell in row] for row in theirs]
-    assert "cluster.fr.md" in english and "cluster.md" in french
 
 
 def test_the_profile_shown_is_the_examples_and_parses(tmp_path):
@@ -56,23 +49,7 @@ def test_the_profile_shown_is_the_examples_and_parses(tmp_path):
 
 
 def test_every_command_in_the_page_exists_with_its_options():
-    root = typer.main.get_command(app)
-    seen = 0
-    for block in code_blocks(_text(ENGLISH)):
-        for line in block:
-            if not line.startswith("labctl "):
-                continue
-            words = shlex.split(line)[1:]
-            if words[0] == "--target":
-                words = words[2:]
-            command = root
-            while hasattr(command, "commands") and words and words[0] in command.commands:
-                command = command.commands[words.pop(0)]
-            known = {opt for param in command.params for opt in param.opts + param.secondary_opts}
-            for option in (word.split("=")[0] for word in words if word.startswith("--")):
-                assert option in known, f"{line}: {option} is not an option of {command.name}"
-            seen += 1
-    assert seen >= 8
+    assert commands_checked(_text(ENGLISH)) >= 8
 
 
 def test_the_pages_say_which_commands_a_profile_runs_and_which_stay_the_labs():

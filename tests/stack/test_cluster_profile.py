@@ -276,3 +276,15 @@ def test_without_the_mapping_the_redirect_goes_to_the_name_the_namenode_gives(tm
     with pytest.raises(requests.ConnectionError, match="dn-7f3a9c.invalid"):
         clients.webhdfs("svc-collect", url=namenode, addresses=book).write("/x", data=b"y")
     assert stored == {}
+
+
+def test_a_command_forwarded_to_the_edge_node_leaves_target_lab_on_the_host(monkeypatch, tmp_path):
+    from labctl.core import edge
+
+    ran = []
+    monkeypatch.setattr(edge, "run_labctl", lambda args, *, environment=None, check=False: (ran.append(list(args)), (0, ""))[1])
+    monkeypatch.setattr(edge, "remove_on_edge", lambda path: None)
+    # --keep-days given: the host asks no Airflow for the lab's retention before forwarding.
+    assert main(["--target", "lab", "lake", "--keep-days", "7", "--json"]) == 0
+    assert ran == [["lake", "--keep-days", "7", "--json"]]
+    assert edge.without_target(["--target=lab", "status"]) == ["status"]
