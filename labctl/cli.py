@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -11,7 +12,8 @@ import typer
 
 from labctl.commands import register_all
 from labctl.commands.base import group
-from labctl.core import edge, labs
+from labctl.core import addresses, edge, labs
+from labctl.core.addresses import LAB, LAB_NETWORK, TARGET_ENV
 from labctl.core.errors import LabError
 from labctl.core import ui
 from labctl.core.ui import err
@@ -38,9 +40,23 @@ def _options(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print labctl's version and exit (`labctl version` lists every pin).")] = False,
     lab: Annotated[str | None, typer.Option("--lab", envvar="LAB_NAME", metavar="NAME", show_default=False, help="Which lab of this host: a name gives a lab its own containers, volumes, secrets and ports (`labctl --lab NAME up` creates it, `labctl labs` lists them); without it, the default lab.")] = None,
+    target: Annotated[str, typer.Option("--target", envvar=TARGET_ENV, metavar="lab|FILE", help="What labctl drives: the lab, or an existing Hadoop, HBase and Airflow described by a cluster profile (a TOML file, docs/cluster.md).")] = LAB,
 ) -> None:
     """Provision and drive the Mastodon Analytics Lab: Hadoop, HBase and Airflow in Docker."""
     labs.select(lab, ctx.invoked_subcommand)
+    use_target(target)
+
+
+def use_target(target: str) -> None:
+    """Every module asks the address book, which reads LABCTL_TARGET: the option sets it for
+    this process (main() puts the caller's back). A profile is read now, so that its mistakes
+    are reported before any command starts."""
+    if target in (LAB, LAB_NETWORK):
+        os.environ[TARGET_ENV] = target
+        return
+    path = Path(target).expanduser().resolve()
+    os.environ[TARGET_ENV] = str(path)
+    addresses.current()
 
 
 def completion(shell: Annotated[str, typer.Argument(metavar="bash|zsh|fish", help="The shell to complete for.")]) -> None:
@@ -96,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # Commands declared @on_edge run this command line on the edge node (labctl/core/edge.py).
     edge.remember_argv(argv)
+    caller_target = os.environ.get(TARGET_ENV)
     try:
         app(args=argv, prog_name="labctl", standalone_mode=True)
         return 0
@@ -112,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         ERROR_LOG.write_text(traceback.format_exc())
         err.print(f"[red]unexpected error:[/] {exc!r} (traceback in {ERROR_LOG})", highlight=False)
         return 2
+    finally:
+        if caller_target is None:
+            os.environ.pop(TARGET_ENV, None)
+        else:
+            os.environ[TARGET_ENV] = caller_target
 
 
 def entrypoint() -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 from labctl.commands.base import group
 from labctl.core import engine as eng
 from labctl.core import offline, ui
+from labctl.core.edge import lab_only_group
 from labctl.core.manifest import OPTIONAL_SERVICES, Manifest
 from labctl.core.ui import err, out
 
@@ -88,3 +89,7 @@ def verify(file: FileArgument) -> None:
     with ui.step(f"checking {file}"):
         verified = offline.verify(file, offline.Local.here(Manifest()["LAB_IMAGE_TAG"]), ui.info)
     _print_parts(verified.index, verified.size)
+
+
+# The lab's images and packages: refused against a cluster profile.
+lab_only_group(app, "bundle")

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from labctl.core import ui
+from labctl.core.edge import lab_only_group
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import LabError
 from labctl.core.manifest import Manifest
@@ -104,3 +105,7 @@ def remove(instance: Instance, timeline: TimelineArg) -> None:
         raise LabError(str(exc)) from None
     fd.save_feeds(api, updated, exists=not default)
     ui.info(f"removed {instance} {timeline}: {len(updated)} feeds")
+
+
+# The lab's recorded feeds and Airflow Variable: refused against a cluster profile.
+lab_only_group(app, "feeds")

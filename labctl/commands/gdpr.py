@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from labctl.commands.options import JsonOption, LakeTarget, lake_options
-from labctl.core.edge import host_login, on_edge
+from labctl.core.edge import host_login, lab_only_group, on_edge
 from labctl.core.errors import LabError
 from labctl.core import ui
 from labctl.core.ui import err, out
@@ -289,3 +289,7 @@ def erasures_command(target: LakeTarget, as_json: JsonOption = False) -> None:
         table.add_row(record["at"], record["kind"], subject, record["actor"], record["reason"], counts,
                       str(record.get("hbase", "")))
     out.print(table)
+
+
+# The lab's lake, HBase and audit log, through its edge node: refused against a cluster profile.
+lab_only_group(app, "gdpr")

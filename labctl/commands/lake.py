@@ -119,7 +119,7 @@ def lake_provision(target: LakeTarget) -> None:
     from labctl.lake.permissions import apply_zone_access
 
     with target.failures():
-        zones = apply_zone_access(webhdfs(target.user, url=target.url), LakeLayout(target.root))
+        zones = apply_zone_access(webhdfs(target.hdfs_user, url=target.url), LakeLayout(target.root))
     for zone in zones:
         out.print(f"{zone.path}  {zone.owner}:{zone.group}  {zone.mode_octal}", highlight=False)
 

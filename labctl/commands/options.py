@@ -61,9 +61,19 @@ class LakeTarget:
 
         return self.location or current().namenode
 
+    @property
+    def hdfs_user(self) -> str:
+        """The user as the target's HDFS names it: a cluster profile's [hdfs_users] may rename
+        the lab's users (collector, etl...); a lake given with --lake is taken as it is."""
+        if self.location is not None or not on_profile():
+            return self.user
+        from labctl.core.addresses import current
+
+        return current().hdfs_user(self.user)
+
     def open(self) -> tuple[FileSystem, LakeLayout]:
         try:
-            return open_filesystem(self.url, user=self.user), LakeLayout(self.root)
+            return open_filesystem(self.url, user=self.hdfs_user), LakeLayout(self.root)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
 
@@ -76,6 +86,22 @@ class LakeTarget:
             yield
         except (OSError, HdfsError) as exc:
             raise lake_error(self.url, exc) from None
+
+
+def on_profile() -> bool:
+    """Whether labctl targets a cluster profile (`--target FILE`), not the lab."""
+    from labctl.core.addresses import LAB, LAB_NETWORK, target_name
+
+    return target_name() not in (LAB, LAB_NETWORK)
+
+
+def target_root() -> str:
+    """The lake's root when --lake-root is not given: a cluster profile's lake.root, else the lab's."""
+    if not on_profile():
+        return DEFAULT_ROOT
+    from labctl.core.addresses import current
+
+    return current().lake_root
 
 
 def lake_error(location: str | None, exc: BaseException) -> LabError:
@@ -105,8 +131,9 @@ def lake_options(*, user: str | None = None, user_envvar: str = "LABCTL_HDFS_USE
                 Optional[str], typer.Option("--lake", envvar=None if inherit else "LABCTL_LAKE", show_default=False, help=_LAKE_HELP + also)]),
             inspect.Parameter("hdfs_user", inspect.Parameter.KEYWORD_ONLY, default=default_user, annotation=Annotated[
                 Optional[str] if inherit else str, typer.Option("--hdfs-user", envvar=None if inherit else user_envvar, help=user_help + (f" Default: {user}, or what the group was given." if inherit else ""))]),
-            inspect.Parameter("lake_root", inspect.Parameter.KEYWORD_ONLY, default=None if inherit else DEFAULT_ROOT, annotation=Annotated[
-                Optional[str] if inherit else str, typer.Option("--lake-root", envvar=None if inherit else "LABCTL_LAKE_ROOT", help="The lake's root path." + also)]),
+            inspect.Parameter("lake_root", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+                Optional[str], typer.Option("--lake-root", envvar=None if inherit else "LABCTL_LAKE_ROOT", show_default=False,
+                                            help=f"The lake's root path (default: {DEFAULT_ROOT}, or the cluster profile's lake.root)." + also)]),
         ]
         if inherit and "ctx" not in signature.parameters:
             added.append(inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
@@ -128,7 +155,7 @@ def lake_options(*, user: str | None = None, user_envvar: str = "LABCTL_HDFS_USE
                 target = LakeTarget(given["lake"] if given["lake"] is not None else group.location,
                                     given["hdfs_user"] or group_user or user or group.user, given["lake_root"] or group.root)
             else:
-                target = LakeTarget(given["lake"], given["hdfs_user"], given["lake_root"])
+                target = LakeTarget(given["lake"], given["hdfs_user"], given["lake_root"] or target_root())
             return function(*args, target=target, **kwargs)
 
         command.__signature__ = signature.replace(parameters=parameters)

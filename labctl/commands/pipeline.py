@@ -269,5 +269,6 @@ HELP_ORDER = 40
 
 
 def register(app: typer.Typer) -> None:
+    # deploy lays out the lab through its edge node; alerts reads the lab's sink; smoke tests the lab.
     for command in (deploy, run, alerts, smoke):
-        app.command()(command)
+        app.command()(command if command is run else edge.lab_only(command.__name__)(command))

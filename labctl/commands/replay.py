@@ -14,6 +14,7 @@ from rich.table import Table
 
 from labctl.core import engine as eng
 from labctl.core import lab, ui
+from labctl.core.edge import lab_only_group
 from labctl.core.addresses import service
 from labctl.core.manifest import Manifest
 from labctl.core.ui import out
@@ -109,3 +110,7 @@ def reset() -> None:
     with ui.step(f"restarting {SERVICE} with the manifest's settings"):
         apply(manifest, {})
     show()
+
+
+# The lab's own replay server: refused against a cluster profile.
+lab_only_group(app, "replay")

@@ -12,7 +12,7 @@ from labctl.core import compose as dc
 from labctl.core.addresses import LOOPBACK
 from labctl.core import doctor as doc
 from labctl.core import engine as eng
-from labctl.core.edge import EDGE_USER, edge_service
+from labctl.core.edge import EDGE_USER, edge_service, lab_only
 from labctl.core.errors import LabError
 from labctl.core import lab, ui
 from labctl.core import labs as lb
@@ -249,6 +249,7 @@ def labs_table(found) -> Table:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("exec", context_settings={"allow_interspersed_args": False})(exec_)
+    # The lab's own containers, images and engine: nothing of them on a cluster profile's target.
+    app.command("exec", context_settings={"allow_interspersed_args": False})(lab_only("exec")(exec_))
     for command in (up, down, urls, logs, shell, build, doctor, version, clean, labs):
-        app.command()(command)
+        app.command()(command if command is version else lab_only(command.__name__)(command))

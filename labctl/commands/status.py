@@ -10,6 +10,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from labctl.core import addresses as ab
 from labctl.core import figures, ui
 from labctl.core.manifest import Manifest
 from labctl.core.status import as_json as status_json
@@ -25,14 +26,27 @@ def status(
 ) -> None:
     """Each service and each health check, with what it saw; then each layer's key figures."""
     manifest = Manifest()
+    book = ab.current(manifest)
     containers, checks, layers = gather(manifest, runs)
     if as_json:
-        out.print_json(data=status_json(containers, checks, layers))
-    else:
+        out.print_json(data=status_json(containers, checks, layers, book.target))
+    elif book.is_lab:
         _print_status(containers, checks, layers)
+    else:
+        _print_profile_status(book.target, layers)
+    if not book.is_lab:
+        # A cluster has no lab health checks: a layer that does not answer decides instead.
+        if any("unavailable" in layer for layer in layers.values()):
+            raise typer.Exit(code=1)
+        return
     # The figures inform; only the health checks decide the exit status.
     if not containers or not all(result.ok for result in checks):
         raise typer.Exit(code=1)
+
+
+def _print_profile_status(target: str, layers: dict[str, dict]) -> None:
+    out.print(f"Target: the cluster profile {escape(target)} (no containers: each layer's figures from its own endpoint)", highlight=False)
+    _print_layers(layers)
 
 
 def _print_status(containers: list[dict], checks: list, layers: dict[str, dict]) -> None:
@@ -53,6 +67,10 @@ def _print_status(containers: list[dict], checks: list, layers: dict[str, dict])
         for result in checks:
             health.add_row(result.check.name, "[green]yes[/]" if result.ok else "[red]no[/]", result.detail)
         out.print(health)
+    _print_layers(layers)
+
+
+def _print_layers(layers: dict[str, dict]) -> None:
     for title, render in (("HDFS", _hdfs_rows), ("YARN", _yarn_rows), ("HBase", _hbase_rows)):
         _print_layer(title, layers[title.lower()], render)
     _print_airflow(layers["airflow"])

@@ -92,6 +92,8 @@ class Addresses:
     hbase_conf_dir: Path | None = None
     lake_root: str = "/lake"
     hdfs_users: Mapping[str, str] = field(default_factory=dict)  # lab user name -> the cluster's
+    # A DataNode as WebHDFS's redirects name it (host:port) -> the URL that reaches it from here.
+    datanodes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_lab(self) -> bool:

@@ -11,8 +11,9 @@ labctl.hbase.connection.connect.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -64,12 +65,44 @@ def jmx_bean(base: str, bean: str, *, timeout: float) -> dict:
 # --- WebHDFS --------------------------------------------------------------------------------
 
 
+class DataNodeRoutes(requests.Session):
+    """A session that sends WebHDFS's redirects to a DataNode where the profile's [datanodes]
+    says it is reached from here. The NameNode names a DataNode by the host name it registered
+    with and its HTTP port; outside the cluster's network that name may not resolve.
+
+    The `hdfs` library follows the redirect of a read itself (requests' redirect handling:
+    `get_redirect_target`) and sends a write's body to the redirect's Location with a new
+    request (`request`): both pass through here."""
+
+    def __init__(self, routes: Mapping[str, str]):
+        super().__init__()
+        self.routes = dict(routes)
+
+    def routed(self, url: str) -> str:
+        parts = urlsplit(url)
+        base = self.routes.get(parts.netloc)
+        if base is None:
+            return url
+        to = urlsplit(base)
+        return urlunsplit((to.scheme, to.netloc, parts.path, parts.query, parts.fragment))
+
+    def request(self, method, url, *args, **kwargs):
+        return super().request(method, self.routed(url), *args, **kwargs)
+
+    def get_redirect_target(self, response):
+        target = super().get_redirect_target(response)
+        return self.routed(target) if target else target
+
+
 def webhdfs(user: str | None, *, url: str | None = None, addresses: Addresses | None = None):
-    """An `hdfs` client of the NameNode's WebHDFS (or of `url`), as `user` (simple authentication)."""
+    """An `hdfs` client of the NameNode's WebHDFS (or of `url`), as `user` (simple authentication),
+    its DataNode redirects routed as the target's [datanodes] says."""
     from hdfs import InsecureClient  # only what touches HDFS needs it
 
     found = book(addresses)
-    return InsecureClient(url or found.namenode, user=user, timeout=found.timeouts.webhdfs)
+    # InsecureClient makes its own session unless given one (None is not "none given").
+    routes = {"session": DataNodeRoutes(found.datanodes)} if found.datanodes else {}
+    return InsecureClient(url or found.namenode, user=user, timeout=found.timeouts.webhdfs, **routes)
 
 
 # --- HBase's Thrift server ------------------------------------------------------------------

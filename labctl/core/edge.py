@@ -11,6 +11,10 @@ function that decides and forwards: when labctl targets the lab from the host an
 command was given no lake of its own (`--lake`), the same command line runs on the edge
 node, with the host's files copied there and its secrets handed over as 0600 files.
 Anywhere else (on the edge itself, against a cluster profile, with --lake) it runs here.
+
+A command that only makes sense for the lab (its containers, images, edge node, replay
+server) says so with `@lab_only(...)`: against a cluster profile it is refused, naming itself
+and the target.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 
 from labctl.core import engine as eng
 from labctl.core.addresses import LAB, LAB_NETWORK, TARGET_ENV, service, target_name
+from labctl.core.errors import LabError
 from labctl.core.manifest import upload_dir
 
 EDGE_USER = "airflow"
@@ -156,15 +161,25 @@ def run_on_edge(placement: OnEdge, params: Mapping[str, object]) -> int | None:
 
     argv = _ARGV.get()
     if argv is None:
-        from labctl.core.errors import LabError
-
         raise LabError("this command runs on the lab's edge node, and its command line is not known here",
                        hint="run it through labctl's entry point (`labctl ...` or `python -m labctl ...`), or give --lake")
-    argv = list(argv)
+    argv = without_target(argv)
     with _handed_over(placement, params, argv) as (argv, environment):
         code, output = run_labctl(argv, environment=environment)
     ui.raw(output)
     return code
+
+
+def without_target(argv: list[str]) -> list[str]:
+    """The command line without labctl's `--target`: on the edge node the target is the lab's
+    network (EDGE_ENV), and `--target lab` there would forward the command again."""
+    kept, words = [], iter(argv)
+    for word in words:
+        if word == "--target":
+            next(words, None)
+        elif not word.startswith("--target="):
+            kept.append(word)
+    return kept
 
 
 @contextmanager
@@ -196,3 +211,41 @@ def _handed_over(placement: OnEdge, params: Mapping[str, object], argv: list[str
 
 def _names(word: str, path: Path) -> bool:
     return not word.startswith("-") and Path(word) == path
+
+
+# --- What only the lab has --------------------------------------------------------------------
+
+
+class LabOnly(LabError):
+    """A command of the lab itself (its containers, images, secrets, edge node, replay server),
+    asked of another target."""
+
+
+def refuse_outside_lab(command: str) -> None:
+    """A LabOnly error naming `command` and the target, unless labctl targets the lab."""
+    target = target_name()
+    if target not in (LAB, LAB_NETWORK):
+        raise LabOnly(f"`labctl {command}` works on the lab only; the target is the cluster profile {target}",
+                      hint="run it without --target (and LABCTL_TARGET unset) for the lab; docs/cluster.md "
+                           "lists what a cluster profile runs")
+
+
+def lab_only(command: str):
+    """Declare that a command makes sense for the lab only (`command`: as the user types it)."""
+
+    def mark(function):
+        @functools.wraps(function)
+        def guarded(*args, **kwargs):
+            refuse_outside_lab(command)
+            return function(*args, **kwargs)
+
+        guarded.lab_only = command
+        return guarded
+
+    return mark
+
+
+def lab_only_group(app, name: str) -> None:
+    """Every command of a Typer group is the lab's only (`labctl NAME ...`)."""
+    for info in app.registered_commands:
+        info.callback = lab_only(f"{name} {info.name or info.callback.__name__.replace('_', '-')}")(info.callback)

@@ -28,10 +28,18 @@ A TOML file (docs/cluster.md, stack/cluster-profile.example.toml):
     [timeouts]                    # seconds; the manifest's by default
     webhdfs = 60
 
+    [datanodes]                   # optional: where a DataNode the NameNode names is reached from here
+    "dn1.internal:9864" = "http://dn1.example.org:9864"
+
 An endpoint the profile leaves out is read from the client configuration when it is there:
 the NameNode's web address from hdfs-site.xml, the ResourceManager's from yarn-site.xml, the
 JobHistory's from mapred-site.xml, ZooKeeper's quorum from hbase-site.xml. Every mistake in the
 file is reported at once, each naming its key.
+
+WebHDFS sends every read and write of a file's bytes to a DataNode, by a redirect naming the
+DataNode as the NameNode knows it: its own host name and HTTP port (NamenodeWebHdfsMethods'
+redirectURI). From outside the cluster's network that name may not resolve; [datanodes] maps
+each `host:port` the NameNode names to the URL that reaches that DataNode from here.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ SECTIONS = {
     "lake": {"root"},
     "hdfs_users": None,  # any lab user name
     "timeouts": set(TIMEOUTS),
+    "datanodes": None,  # any "host:port" the NameNode names
 }
 REQUIRED = ("namenode", "resourcemanager", "hbase_thrift", "airflow")
 URL_ENDPOINTS = ("namenode", "resourcemanager", "jobhistory", "hbase_master", "airflow")
@@ -124,6 +133,14 @@ def read_profile(path: Path, timeouts: dict[str, float]) -> dict[str, Any]:
     users = section("hdfs_users")
     if not all(isinstance(value, str) and value for value in users.values()):
         problems.append("hdfs_users: names, as strings")
+    datanodes = section("datanodes")
+    for name, url in datanodes.items():
+        try:
+            split_address(name)
+        except ValueError:
+            problems.append(f"datanodes.{name!r}: a key is the host:port the NameNode names")
+        if not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+            problems.append(f"datanodes.{name!r} = {url!r}: an http:// or https:// URL")
     root = section("lake").get("root", "/lake")
     if not isinstance(root, str) or not root.startswith("/"):
         problems.append(f"lake.root = {root!r}: an absolute HDFS path")
@@ -147,6 +164,7 @@ def read_profile(path: Path, timeouts: dict[str, float]) -> dict[str, Any]:
         hbase_conf_dir=hbase_conf,
         lake_root=root,
         hdfs_users=dict(users),
+        datanodes={name: url.rstrip("/") for name, url in datanodes.items()},
     )
 
 

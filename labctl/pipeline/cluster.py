@@ -81,6 +81,13 @@ def hbase_connection():
     return connect(timeout=ab.current().timeouts.thrift_load)
 
 
+def layout():
+    """The lake's layout under the target's root: /lake in the lab, a profile's lake.root on a cluster."""
+    from labctl.lake.layout import LakeLayout
+
+    return LakeLayout(ab.current().lake_root)
+
+
 def lake(user: str):
     """The lake, as the lab's HDFS user `user` (the target's name for it)."""
     from labctl.lake.fs import open_lake

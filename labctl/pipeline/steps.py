@@ -26,7 +26,6 @@ from labctl.governance.pseudonym import Pseudonymiser, is_pseudonym, load_pseudo
 from labctl.jobs.output import malformed_records, metrics_from_output, ranked
 from labctl.lake.catalog import describe_lake
 from labctl.lake.fs import atomic_write
-from labctl.lake.layout import LakeLayout
 from labctl.lake.retention import RETENTION_VARIABLE, RUN_ZONES, apply_retention, keep_days_setting
 from labctl.pipeline import cluster, yarn
 
@@ -49,7 +48,7 @@ def run_id_for(data_interval_end: datetime) -> str:
 
 
 def collect(*, source: str, instance: str, timeline: str, limit: int | None, include_noindex: bool, files: list[str], token: str | None) -> dict:
-    fs, layout = cluster.lake(COLLECTOR), LakeLayout()
+    fs, layout = cluster.lake(COLLECTOR), cluster.layout()
     if source == "file":
         # Only the upload folder: the edge node also holds the lab's secrets (/run/lab-secrets).
         paths = uploaded_files(files, upload_dir())
@@ -92,11 +91,11 @@ def _xcom_file(result) -> dict:
 
 def raw_records() -> int:
     # etl belongs to both data-engineers and analysts: it may list every zone.
-    return describe_lake(cluster.lake(yarn.ETL_USER), LakeLayout()).records
+    return describe_lake(cluster.lake(yarn.ETL_USER), cluster.layout()).records
 
 
 def run_jobs(run_id: str, log=print) -> dict:
-    layout = LakeLayout()
+    layout = cluster.layout()
     steps = yarn.run_steps(layout.raw_glob(), layout.work_run(run_id, "jobs"), log=log)
     counters: dict[str, int] = {}
     for step in steps:
@@ -109,7 +108,7 @@ def metrics_and_quarantine(run_id: str, output: str) -> dict:
     """The metrics document of a run, from the jobs' output in the work area: its malformed
     records go to the quarantine, whole; its pseudonymised form is published to the curated zone."""
     lines = yarn.read_output(output)
-    fs, layout = cluster.lake(yarn.ETL_USER), LakeLayout()
+    fs, layout = cluster.lake(yarn.ETL_USER), cluster.layout()
     quarantined = [json.dumps({"reason": reason, "line_base64": base64.b64encode(raw).decode()}) for reason, raw in malformed_records(lines)]
     _replace(fs, layout.quarantine_run(run_id, "malformed"), "records.jsonl",
              ("\n".join(quarantined) + "\n").encode() if quarantined else b"")
@@ -136,7 +135,7 @@ def pseudonymised(metrics: dict, pseudonymiser: Pseudonymiser) -> dict:
 
 def curated_metrics(run_id: str) -> dict:
     """The metric document analysts read for a run (pseudonymised)."""
-    fs, layout = cluster.lake(yarn.ETL_USER), LakeLayout()
+    fs, layout = cluster.lake(yarn.ETL_USER), cluster.layout()
     return json.loads(fs.read_bytes(f"{layout.curated_run(run_id, CURATED_DATASET)}/{CURATED_FILE}"))
 
 
@@ -231,8 +230,8 @@ def retention(setting: str | None, today: date, now: float | None = None) -> dic
     from labctl.hbase import schema
 
     keep_days = keep_days_setting(setting)
-    raw = apply_retention(cluster.lake(COLLECTOR), LakeLayout(), keep_days=keep_days, today=today, zones=("raw",))
-    runs = apply_retention(cluster.lake(yarn.ETL_USER), LakeLayout(), keep_days=keep_days, today=today, zones=RUN_ZONES)
+    raw = apply_retention(cluster.lake(COLLECTOR), cluster.layout(), keep_days=keep_days, today=today, zones=("raw",))
+    runs = apply_retention(cluster.lake(yarn.ETL_USER), cluster.layout(), keep_days=keep_days, today=today, zones=RUN_ZONES)
     uploads = clean_uploads(upload_dir(), older_than=UPLOAD_KEEP_SECONDS, now=time.time() if now is None else now)
     connection = cluster.hbase_connection()
     try:

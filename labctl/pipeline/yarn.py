@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labctl.core import addresses as ab
 from labctl.core.errors import CommandError
 from labctl.core.proc import run
 from labctl.jobs.definition import load_job
@@ -67,7 +68,8 @@ def run_steps(raw_glob: str, output_root: str, log=print) -> list[StepResult]:
         output = f"{output_root}/step-{number + 1}-{step.name}"
         argv = streaming_argv(job, number, streaming_jar=STREAMING_JAR, jobs_dir=JOBS_DIR, inputs=inputs, output=output, input_bytes=size)
         log(f"submitting step {number + 1}/{len(job.steps)} ({step.name}) to YARN")
-        env = {**os.environ, "HADOOP_USER_NAME": ETL_USER}
+        # The target's name for etl: a cluster profile's [hdfs_users] may rename it.
+        env = {**os.environ, "HADOOP_USER_NAME": ab.current().hdfs_user(ETL_USER)}
         # The job client logs to stderr; run() keeps it with stdout, in order.
         process = run(argv, env=env, cwd=Path("/tmp"), check=False)
         client_log = process.stdout or ""
