@@ -119,6 +119,11 @@ class ResilientConnection:
                 hint="check the data before running it again",
             ) from error
 
+    def another(self) -> ResilientConnection:
+        """A connection of its own to the same server, with the same retries (not opened yet):
+        happybase's connections are not thread-safe, so each thread that writes needs one."""
+        return ResilientConnection(self._open, where=self.where, attempts=self.attempts, backoff=self.backoff, sleep=self._sleep)
+
     # -- happybase.Connection's interface ------------------------------------------------
     def table(self, name: str | bytes) -> ResilientTable:
         return ResilientTable(self, name)
