@@ -292,9 +292,9 @@ class StreamConnections:
 
 def write_streams(connection, open_connection: Callable[[], Any], streams: int, tables: Sequence[tuple[TableSpec, list[Row]]],
                   namespace: str, batch_size: int) -> None:
-    """Every table's rows in batches of `batch_size`, `streams` batches in flight, tables
-    interleaved. The first error stops the load: batches not started are cancelled, those in
-    flight finish, then it is raised."""
+    """Every table's rows in batches of `batch_size`, all tables' batches in one queue,
+    `streams` of them in flight. The first error stops the load: batches not started are
+    cancelled, those in flight finish, then it is raised."""
     handed = StreamConnections(connection, open_connection)
 
     def send(spec: TableSpec, chunk: Sequence[Row]) -> None:
