@@ -28,6 +28,7 @@ class StreamConnection:
         self.threads: set[int] = set()
         self.batches = 0
         self.closed = False
+        self.before_first_batch = lambda: None
 
     def table(self, name: str) -> StreamTable:
         if self.closed:
@@ -62,6 +63,8 @@ class StreamBatch:
             return
         connection = self.table.connection
         connection.batches += 1
+        if connection.batches == 1:
+            connection.before_first_batch()
         if connection.barrier is not None and connection.batches == 1:
             connection.barrier.wait()  # each stream's first batch waits here for the others': all in flight at once
         if connection.fail_on == connection.batches:
@@ -173,20 +176,28 @@ def test_a_load_again_with_streams_deletes_and_writes_as_one_stream_does(connect
 
 
 def test_an_error_in_one_stream_fails_the_load_and_the_run_is_not_loaded(connection, generated_document, pseudonymiser):
-    given, opener = streams_of(connection, 3, fail_on=2)  # each extra stream's second batch is lost
+    # Each extra stream's first batch is lost, once all three streams have one in flight.
+    given, opener = streams_of(connection, 3, meet=True, fail_on=1)
     with pytest.raises(ConnectionResetError, match="reset by peer"):
         loader.load_run(given, RUN, generated_document, pseudonymiser, batch_size=BATCH, streams=3, open_connection=opener)
     assert runs.run_info(connection, RUN)["status"] == runs.LOADING
-    assert opener.opened and all(stream.closed for stream in opener.opened)
+    assert len(opener.opened) == 2 and all(stream.closed for stream in opener.opened)
+    assert given.batches >= 1  # the healthy stream wrote: a partial load, left `loading`
     loader.load_run(connection, RUN, generated_document, pseudonymiser, batch_size=BATCH)  # loading again mends it
     assert without_run_times(connection.snapshot()) == without_run_times(one_stream_load(generated_document, pseudonymiser).snapshot())
 
 
 def test_a_connection_that_cannot_be_opened_fails_the_load(connection, generated_document, pseudonymiser):
+    asked = threading.Event()
+
     def refused():
+        asked.set()
         raise LabError("cannot reach HBase's Thrift server")
 
     given, _ = streams_of(connection, 2)
+    # The first stream's first batch waits until the second stream has tried to open its
+    # connection: without it, the first could take every batch and the second never open.
+    given.before_first_batch = lambda: asked.wait(10)
     with pytest.raises(LabError, match="cannot reach"):
         loader.load_run(given, RUN, generated_document, pseudonymiser, batch_size=BATCH, streams=2, open_connection=refused)
     assert runs.run_info(connection, RUN)["status"] == runs.LOADING

@@ -92,7 +92,8 @@ def test_a_load_in_streams_over_thrift_survives_drops_and_closes_its_connections
     server.drop("mutateRows", applied=False, skip=4)
     stats = loader.load_run(hbase, RUN, generated_document, pseudonymiser, batch_size=100, streams=3, open_connection=another)
     runs.publish_run(hbase, RUN)
-    assert stats.streams == 3 and len(opened) == 2
+    # A thread opens its connection with its first batch: most often both extra streams do.
+    assert stats.streams == 3 and 1 <= len(opened) <= 2
     assert all(other is not hbase and other.where == hbase.where and other.attempts == hbase.attempts for other in opened)
     assert all(other._connection is None for other in opened)  # closed by the loader
     assert server.handler.dropped.count("mutateRows") == 2 and sum(c.retries for c in (hbase, *opened)) == 2
