@@ -161,6 +161,17 @@ def test_loading_the_run_again_changes_nothing(hbase, document, pseudonymiser):
     assert full_contents(connection, namespace) == before
 
 
+def test_loading_the_run_again_in_streams_changes_nothing(hbase, document, pseudonymiser):
+    """Several Thrift connections at once (HBASE_LOAD_STREAMS) write what one writes."""
+    connection, namespace = hbase
+    before = full_contents(connection, namespace)
+    stats = load_run(connection, RUN, document, pseudonymiser, namespace=namespace, streams=3, open_connection=connection.another)
+    publish_run(connection, RUN, namespace=namespace)
+    assert stats.streams == 3 and stats.skipped == []
+    assert stats.deleted == sum(stats.rows[name] for name in ("rank", "accounts", "terms"))
+    assert full_contents(connection, namespace) == before
+
+
 class ThriftMeter:
     """Counts what crosses the Thrift connection: the caching each scan asks for, the rows returned."""
 

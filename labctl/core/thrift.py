@@ -6,7 +6,8 @@ happybase's (the loader, the queries, the erasure and the smoke tests use it): e
 that is safe to repeat is retried on a fresh connection, with exponential backoff:
 
 - reads (`row`, `rows`, `families`, `tables`, `regions`);
-- scans, resumed after the last row they yielded (no row twice, none missed);
+- scans, resumed after the last row they yielded (no row twice, none missed), and ended by a
+  page shorter than asked, not by an empty one (`paged_scan`: one round trip fewer);
 - writes that give the same result however often they are sent: `put`, `delete`, and a
   `batch` (puts and deletes, sent whole again); `create_table` (not again once it exists).
 
@@ -22,9 +23,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-import happybase  # noqa: F401 - its import loads Hbase_thrift
+import happybase  # its import loads Hbase_thrift
+from happybase.table import make_row
 from happybase.util import bytes_increment
-from Hbase_thrift import IllegalArgument, IOError as HBaseIOError  # loaded by happybase's import
+from Hbase_thrift import IllegalArgument, IOError as HBaseIOError, TScan  # loaded by happybase's import
 from thriftpy2.transport import TTransportException
 
 from labctl.core.errors import LabError
@@ -118,6 +120,11 @@ class ResilientConnection:
                 "not retried, since HBase may have applied it already",
                 hint="check the data before running it again",
             ) from error
+
+    def another(self) -> ResilientConnection:
+        """A connection of its own to the same server, with the same retries (not opened yet):
+        happybase's connections are not thread-safe, so each thread that writes needs one."""
+        return ResilientConnection(self._open, where=self.where, attempts=self.attempts, backoff=self.backoff, sleep=self._sleep)
 
     # -- happybase.Connection's interface ------------------------------------------------
     def table(self, name: str | bytes) -> ResilientTable:
@@ -227,9 +234,9 @@ class ResilientTable:
                 # such key to name, so the scan starts at `last` again and skips it.
                 start, skip = (last, last) if reverse else (last + b"\0", None)
             try:
-                rows = self._table(owner.current()).scan(
-                    row_start=start, row_stop=row_stop, limit=None if limit is None else limit - yielded + (skip is not None),
-                    reverse=reverse, **options)
+                rows = paged_scan(
+                    self._table(owner.current()), row_start=start, row_stop=row_stop,
+                    limit=None if limit is None else limit - yielded + (skip is not None), reverse=reverse, **options)
                 for key, data in rows:
                     if key == skip:
                         skip = None
@@ -246,6 +253,43 @@ class ResilientTable:
         if name.startswith("_"):
             raise AttributeError(name)
         return _attribute(self._owner, f"{self._label()}.{name}", lambda c: getattr(self._table(c), name))
+
+
+# The scan options paged_scan sends itself; with any other, happybase's scan runs.
+PAGED_OPTIONS = frozenset({"filter", "columns", "batch_size"})
+
+
+def paged_scan(table, *, row_start: bytes | None, row_stop: bytes | None, limit: int | None, reverse: bool,
+               **options) -> Iterator[tuple[bytes, dict]]:
+    """happybase's scan less one round trip where the rows run out before `limit`: happybase
+    asks for another page until one comes back empty; here a page shorter than asked ends the
+    scan, since the Thrift server fills a page until its scanner has no row left
+    (ThriftHBaseServiceHandler.scannerGetList, ResultScanner.next(int)). A table that is not
+    happybase's (a test's fake), or an option not in PAGED_OPTIONS, gets happybase's own scan."""
+    if not isinstance(table, happybase.Table) or set(options) - PAGED_OPTIONS:
+        yield from table.scan(row_start=row_start, row_stop=row_stop, limit=limit, reverse=reverse, **options)
+        return
+    batch_size = options.get("batch_size", 1000)
+    if batch_size < 1 or (limit is not None and limit < 1):
+        raise ValueError(f"a scan needs batch_size and limit of at least 1, got {batch_size} and {limit}")
+    client = table.connection.client
+    scan = TScan(startRow=row_start or b"", stopRow=row_stop, columns=options.get("columns"), caching=batch_size,
+                 filterString=options.get("filter"), sortColumns=False, reversed=reverse)
+    scanner = client.scannerOpenWithScan(table.name, scan, {})
+    returned = 0
+    try:
+        while True:
+            asked = batch_size if limit is None else min(batch_size, limit - returned)
+            page = client.scannerGetList(scanner, asked)
+            for item in page:
+                yield item.row, make_row(item.columns, False)
+                returned += 1
+                if returned == limit:
+                    return
+            if len(page) < asked:
+                return
+    finally:
+        client.scannerClose(scanner)
 
 
 class ResilientBatch:

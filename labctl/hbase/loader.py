@@ -4,18 +4,24 @@
 pseudonym: a pure function, so the tests and the benchmark build exactly what is loaded.
 `load_run` deletes whatever an earlier load of the same run left, writes the rows in batches
 of `batch_size` rows (one Thrift `mutateRows` call each) and marks the run loaded; queries
-only see it once `publish_run` is called.
+only see it once `publish_run` is called. Several batches can be in flight, each stream a
+thread with a Thrift connection of its own (HBASE_LOAD_STREAMS in stack/lab.env).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any
 
+from labctl.core.errors import LabError
+from labctl.core.manifest import Manifest
 from labctl.governance.pseudonym import Pseudonymiser
 from labctl.hbase import keys, runs
 from labctl.hbase.schema import (
@@ -33,6 +39,7 @@ from labctl.hbase.schema import (
 # Measured on the lab (docs/benchmarks.md): rows/s stop improving past about 2,000 rows per
 # call, and the Thrift server's memory per call grows with it.
 DEFAULT_BATCH_SIZE = 2000
+STREAMS_KEY = "HBASE_LOAD_STREAMS"
 CONTRACT_SECTIONS = (
     "totals", "followers", "engagement", "user_growth", *TERM_SECTIONS, "mentions",
     "instances", "language_by_region", "media_engagement",
@@ -71,6 +78,7 @@ class LoadStats:
     seconds: float
     batch_size: int
     method: str = "thrift-batches"
+    streams: int = 1  # Thrift connections that wrote at once
 
     @property
     def total_rows(self) -> int:
@@ -231,6 +239,77 @@ def delete_run_rows(connection, run_id: str, *, namespace: str = NAMESPACE, batc
 TableWriter = Callable[[TableSpec, list[Row]], list[tuple[str, str]]]
 
 
+def default_streams(manifest: Manifest | None = None) -> int:
+    """How many Thrift connections a load writes with: HBASE_LOAD_STREAMS (stack/lab.env, the
+    environment overrides it)."""
+    # An Airflow container started before the key existed mounts the manifest it had: one
+    # stream, as loads were then.
+    raw = (manifest or Manifest()).values.get(STREAMS_KEY) or "1"
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise LabError(f"{STREAMS_KEY}={raw!r}: it must be a whole number, at least 1",
+                       hint="stack/lab.env says what it is for; 1 loads on one connection")
+    return int(raw)
+
+
+def stream_count(streams: int | None, open_connection: Callable[[], Any] | None, writer: TableWriter | None) -> int:
+    """The streams a load gets: one without a way to open more connections or with a writer of
+    its own (which writes table by table), else as asked, else the manifest's."""
+    if streams is not None and (isinstance(streams, bool) or not isinstance(streams, int) or streams < 1):
+        raise ValueError(f"streams must be a whole number, at least 1, got {streams!r}")
+    if writer is not None or open_connection is None:
+        if streams is not None and streams > 1:
+            raise ValueError("several streams need open_connection, and apply to Thrift batches only (no writer)")
+        return 1
+    return streams if streams is not None else default_streams()
+
+
+class StreamConnections:
+    """Each writing thread's connection: the caller's for the first thread that asks, a new one
+    from `open_connection` for each other, opened when the thread first needs it."""
+
+    def __init__(self, first, open_connection: Callable[[], Any]):
+        self._free, self._open = [first], open_connection
+        self._lock, self._local = threading.Lock(), threading.local()
+        self.opened: list[Any] = []
+
+    def current(self):
+        found = getattr(self._local, "connection", None)
+        if found is None:
+            with self._lock:
+                found = self._free.pop() if self._free else None
+            if found is None:
+                found = self._open()
+                with self._lock:
+                    self.opened.append(found)
+            self._local.connection = found
+        return found
+
+    def close(self) -> None:
+        with ExitStack() as closing:  # every one closed, even if one fails
+            for connection in self.opened:
+                closing.callback(connection.close)
+
+
+def write_streams(connection, open_connection: Callable[[], Any], streams: int, tables: Sequence[tuple[TableSpec, list[Row]]],
+                  namespace: str, batch_size: int) -> None:
+    """Every table's rows in batches of `batch_size`, all tables' batches in one queue,
+    `streams` of them in flight. The first error stops the load: batches not started are
+    cancelled, those in flight finish, then it is raised."""
+    handed = StreamConnections(connection, open_connection)
+
+    def send(spec: TableSpec, chunk: Sequence[Row]) -> None:
+        write(handed.current().table(spec.full_name(namespace)), chunk, batch_size)
+
+    with ExitStack() as stack:
+        stack.callback(handed.close)  # last: no thread uses a connection any more
+        pool = ThreadPoolExecutor(max_workers=streams, thread_name_prefix="hbase-load")
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+        futures = [pool.submit(send, spec, chunk) for spec, table_rows in tables for chunk in chunks(table_rows, batch_size)]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            future.result()
+
+
 def load_run(
     connection,
     run_id: str,
@@ -241,11 +320,19 @@ def load_run(
     namespace: str = NAMESPACE,
     writer: TableWriter | None = None,
     method: str = "thrift-batches",
+    streams: int | None = None,
+    open_connection: Callable[[], Any] | None = None,
 ) -> LoadStats:
     """Load (or load again: the result is the same) one run; it stays unpublished.
 
     `writer` replaces the Thrift batches (labctl.hbase.bulk passes its HFile writer).
+    `streams` connections write at once: `connection` and up to streams - 1 more from
+    `open_connection` (`ResilientConnection.another`), one per thread since a happybase
+    connection is not thread-safe, closed at the end. Without `open_connection`, one stream;
+    with it and no `streams`, HBASE_LOAD_STREAMS. The run is marked loaded only once every
+    stream has written all it had; an error in any stream is raised and leaves it `loading`.
     """
+    count = stream_count(streams, open_connection, writer)
     rows = run_rows(run_id, metrics, pseudonymiser)  # a bad document fails before any write
     runs.mark_loading(connection, run_id, namespace=namespace)
     deleted = delete_run_rows(connection, run_id, namespace=namespace, batch_size=batch_size)
@@ -257,10 +344,14 @@ def load_run(
     written: dict[str, int] = {}
     skipped = list(rows.skipped)
     started = time.perf_counter()
-    for spec, table_rows in rows.by_table():
-        left_out = (writer or thrift_batches)(spec, table_rows)
-        skipped += [(spec.name, entity, reason) for entity, reason in left_out]
-        written[spec.name] = len(table_rows) - len(left_out)
+    if count > 1:
+        write_streams(connection, open_connection, count, rows.by_table(), namespace, batch_size)
+        written = {spec.name: len(table_rows) for spec, table_rows in rows.by_table()}
+    else:
+        for spec, table_rows in rows.by_table():
+            left_out = (writer or thrift_batches)(spec, table_rows)
+            skipped += [(spec.name, entity, reason) for entity, reason in left_out]
+            written[spec.name] = len(table_rows) - len(left_out)
     seconds = time.perf_counter() - started
     runs.mark_loaded(connection, run_id, written, namespace=namespace)
-    return LoadStats(run_id, written, deleted, skipped, seconds, batch_size, method)
+    return LoadStats(run_id, written, deleted, skipped, seconds, batch_size, method, count)

@@ -150,7 +150,8 @@ def load(run_id: str, metrics: dict) -> dict:
     # that need the HBase Java API, from the host), never a task.
     connection = cluster.hbase_connection()
     try:
-        stats = hbase.load_run(connection, run_id, metrics, pseudonymiser())
+        # Extra streams (HBASE_LOAD_STREAMS) each open a connection like this one, closed by the loader.
+        stats = hbase.load_run(connection, run_id, metrics, pseudonymiser(), open_connection=cluster.hbase_connection)
     finally:
         connection.close()
     return load_summary(stats)
@@ -164,7 +165,8 @@ def load_summary(stats) -> dict:
     for section, _, _ in stats.skipped:
         skipped[section] = skipped.get(section, 0) + 1
     return {"run_id": stats.run_id, "rows": dict(stats.rows), "deleted": stats.deleted, "skipped": skipped,
-            "seconds": round(stats.seconds, 3), "batch_size": stats.batch_size, "method": stats.method}
+            "seconds": round(stats.seconds, 3), "batch_size": stats.batch_size, "method": stats.method,
+            "streams": stats.streams}
 
 
 def quality(run_id: str, metrics: dict, counters: dict[str, int], raw: int, max_malformed_ratio: float) -> dict:

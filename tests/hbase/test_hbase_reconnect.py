@@ -80,6 +80,27 @@ def test_a_load_survives_dropped_batches_and_scans(server, hbase, expected, gene
     assert waits and waits[0] == 0.5  # backoff before the new connection
 
 
+def test_a_load_in_streams_over_thrift_survives_drops_and_closes_its_connections(server, hbase, expected, generated_document,
+                                                                                 pseudonymiser, waits):
+    opened = []
+
+    def another():
+        opened.append(hbase.another())
+        return opened[-1]
+
+    server.drop("mutateRows", applied=True, skip=2)
+    server.drop("mutateRows", applied=False, skip=4)
+    stats = loader.load_run(hbase, RUN, generated_document, pseudonymiser, batch_size=100, streams=3, open_connection=another)
+    runs.publish_run(hbase, RUN)
+    # A thread opens its connection with its first batch: most often both extra streams do.
+    assert stats.streams == 3 and 1 <= len(opened) <= 2
+    assert all(other is not hbase and other.where == hbase.where and other.attempts == hbase.attempts for other in opened)
+    assert all(other._connection is None for other in opened)  # closed by the loader
+    assert server.handler.dropped.count("mutateRows") == 2 and sum(c.retries for c in (hbase, *opened)) == 2
+    assert contents(server.store) == contents(expected)
+    assert len(waits) == 2 and waits[0] == 0.5  # the streams' retries back off as the given connection's do
+
+
 @pytest.mark.parametrize("name", ["top-tags", "top-users", "engagement", "user-growth", "totals", "top-urls"])
 def test_queries_give_the_same_answers_when_scans_are_cut(server, hbase, expected, name, generated_document, pseudonymiser):
     loader.load_run(hbase, RUN, generated_document, pseudonymiser, batch_size=100)

@@ -223,7 +223,8 @@ def hbase(context: Context) -> Outcome:
         context.progress(f"hbase: a namespace of its own ({namespace}) with the recording's metrics (about a minute)")
         context.cleanups.append(lambda: drop_namespace(namespace))
         ensure_schema(connection, namespace=namespace)
-        load_run(connection, RUN, expected.document(source.files), pseudonymiser, namespace=namespace)
+        load_run(connection, RUN, expected.document(source.files), pseudonymiser, namespace=namespace,
+                 open_connection=connection.another)
         publish_run(connection, RUN, namespace=namespace)
         pseudonym = pseudonymiser.pseudonym(PUBLIC_ACCOUNT)
         counts = []
