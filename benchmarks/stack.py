@@ -18,13 +18,15 @@ import time
 
 from labctl.core import engine as eng
 from labctl.core import lab
-from labctl.core.images import IMAGES, default_ca_bundle
+from labctl.core.images import IMAGES, default_ca_bundle, wanted
 from labctl.core.manifest import PROJECT_NAME, Manifest
 
 
 def image_sizes(manifest: Manifest) -> dict[str, float]:
     engine = eng.client()
-    return {spec.name: engine.images.get(manifest.image(spec.name)).attrs["Size"] / 1024**2 for spec in IMAGES}
+    # The optional images (the notebook's) count only when built.
+    present = {spec.name: manifest.image(spec.name) for spec in IMAGES if wanted(spec) or engine.images.list(name=manifest.image(spec.name))}
+    return {name: engine.images.get(image).attrs["Size"] / 1024**2 for name, image in present.items()}
 
 
 def idle_memory(settle_seconds: float) -> dict[str, float]:
