@@ -151,7 +151,7 @@ def test_doctor_says_which_profile_fits(tmp_path):
     too_small = doctor._memory({"memory_bytes": 3000 * MIB, "cpus": 2}, measured)
     assert not too_small.ok and "3.4 GiB for the small profile" in too_small.fix
     # Small not measured: doctor does not pretend it fits, and says how to find out.
-    unmeasured = _manifest(tmp_path, MEASURED_STANDARD_AFTER_RUN_MIB="4000", MEASURED_SMALL_AFTER_RUN_MIB="", HOST_RESERVE_MIB="1000")
+    unmeasured = _manifest(tmp_path, MEASURED_STANDARD_AFTER_RUN_MIB="4000", MEASURED_SMALL_AFTER_RUN_MIB="", MEASURED_SMALL_IDLE_MIB="", HOST_RESERVE_MIB="1000")
     finding = doctor._memory({"memory_bytes": 4000 * MIB, "cpus": 2}, unmeasured)
     assert not finding.ok and "--profile small" in finding.fix and "not measured" in finding.fix
     labs = doctor._labs({"memory_bytes": 24 * 1024**3, "cpus": 2}, unmeasured)
