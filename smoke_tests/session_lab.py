@@ -7,9 +7,9 @@ session adopts it. Run alone, the smoke session starts it the same way, in its f
     python smoke_tests/session_lab.py start   # nothing happens if a lab already exists
 
 A marker in the lab's state directory says "started for a test session" and names the lab's
-NameNode volume by its creation time: only that lab is removed, volumes included, when the
-session ends. A lab someone started (even after a session that crashed left its marker) has
-another volume, and is never touched.
+containers: only that lab is removed, volumes included, when the session ends. A lab someone
+started (even after a session that crashed left its marker) has other containers, and is never
+touched.
 """
 
 from __future__ import annotations
@@ -69,9 +69,11 @@ def start(manifest: Manifest) -> bool:
 
 
 def _identity(manifest: Manifest) -> str:
-    """The lab's NameNode volume and when it was made: it outlives down/up, not down --volumes."""
-    volumes = eng.client().volumes.list(filters={"label": [lab_project_label(manifest), "com.docker.compose.volume=namenode-data"]})
-    return "".join(f"{volume.name} {volume.attrs.get('CreatedAt')}\n" for volume in volumes)
+    """The lab's containers, by id: nothing recreates them between the start and the session
+    adopting them, and a lab started since has others. (A volume's CreatedAt is no identity:
+    the engine reads it from the volume folder, which changes when a container first uses it.)"""
+    containers = eng.client().containers.list(all=True, filters={"label": lab_project_label(manifest)})
+    return "".join(f"{container.id}\n" for container in sorted(containers, key=lambda c: c.id))
 
 
 def owned(manifest: Manifest) -> bool:
