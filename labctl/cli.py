@@ -90,10 +90,10 @@ def reflow_help(text: str | None) -> str | None:
 def _reflow_all(typer_app: typer.Typer) -> None:
     for command in typer_app.registered_commands:
         command.help = reflow_help(command.help or (command.callback.__doc__ if command.callback else None))
-    for group in typer_app.registered_groups:
-        group.help = reflow_help(group.help if isinstance(group.help, str) else None) or group.help
-        if group.typer_instance is not None:
-            _reflow_all(group.typer_instance)
+    for registered in typer_app.registered_groups:
+        registered.help = reflow_help(registered.help if isinstance(registered.help, str) else None) or registered.help
+        if registered.typer_instance is not None:
+            _reflow_all(registered.typer_instance)
 
 
 _reflow_all(app)

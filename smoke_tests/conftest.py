@@ -7,7 +7,6 @@ stack/docker-compose.yml and removes it, volumes included, at the end.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
