@@ -25,7 +25,19 @@ def test_ensure_schema_creates_the_namespace_then_the_tables_then_shapes_them():
 def test_ensure_schema_twice_creates_nothing_the_second_time():
     connection = FakeConnection()
     schema.ensure_schema(connection, admin=FakeAdmin())
-    assert schema.ensure_schema(connection, admin=FakeAdmin()) == []
+    again = FakeAdmin()
+    assert schema.ensure_schema(connection, admin=again) == []
+    # Every table there: no namespace call (one JVM fewer per `labctl deploy`), still shaped.
+    assert [op[0] for op in again.operations] == ["shape"] * len(schema.TABLES) + ["ttl"] * 3
+
+
+def test_a_missing_table_brings_the_namespace_call_back():
+    connection = FakeConnection()
+    schema.ensure_schema(connection, admin=FakeAdmin())
+    del connection.tables_[f"mastodon:{schema.RUNS.name}"]
+    again = FakeAdmin()
+    assert schema.ensure_schema(connection, admin=again) == [f"mastodon:{schema.RUNS.name}"]
+    assert [op[0] for op in again.operations][0] == "namespace"
 
 
 def test_every_family_option_is_given_since_thrift_defaults_differ_from_hbase():
