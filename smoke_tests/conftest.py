@@ -77,6 +77,7 @@ def lab_stack(manifest: Manifest):
     if not lab.containers(manifest):
         session_lab.start(manifest)
     _OWN_LAB.append(True)
+    session_lab.adopt()
     try:
         lab.wait_healthy(manifest, workers=session_lab.SESSION_WORKERS, timeout=900)
         yield manifest

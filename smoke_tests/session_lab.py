@@ -1,10 +1,7 @@
 """The lab a test session starts for itself, and removes at its end.
 
-`scripts/test.sh` starts it in the background while the unit tests run (they need no lab),
-so the two overlap instead of adding up (about a minute and a half of CI); the smoke
-session adopts it. Run alone, the smoke session starts it the same way, in its fixture.
-
-    python smoke_tests/session_lab.py start   # nothing happens if a lab already exists
+The smoke session starts it in its `lab_stack` fixture when no lab exists; `scripts/test.sh`
+runs the unit tests beside it meanwhile.
 
 A marker in the lab's state directory says "started for a test session" and names the lab's
 containers: only that lab is removed, volumes included, when the session ends. A lab someone
@@ -15,7 +12,6 @@ touched.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from unittest import mock
 
@@ -30,6 +26,10 @@ from labctl.core.secrets import ensure_secrets
 # recreates every container (about 5 minutes).
 SESSION_WORKERS = 2
 MARKER = "smoke-session-lab"
+# Manual runs only: a session crosses an hour, and the scheduled run then took a minute of the
+# lab (or queued a test's own run behind it). Every `labctl up` of the session keeps it, or
+# compose would recreate the Airflow containers with the other schedule (adopt() exports it).
+SESSION_SETTINGS = {"PIPELINE_SCHEDULE": "none"}
 
 # The reaper image (Ryuk) cannot be pulled here; the session removes its lab itself.
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
@@ -59,7 +59,8 @@ def start(manifest: Manifest) -> bool:
     # Compose reads the environment `labctl up --workers 2` gives it, so labctl later sees the
     # lab it would have started.
     try:
-        with mock.patch.dict(os.environ, dc.compose_env(manifest, dc.worker_overrides(SESSION_WORKERS))):
+        overrides = {**dc.worker_overrides(SESSION_WORKERS), **SESSION_SETTINGS}
+        with mock.patch.dict(os.environ, dc.compose_env(manifest, overrides)):
             _compose().start()
     finally:  # a start that failed halfway still leaves a lab the session must remove
         identity = _identity(manifest)
@@ -81,6 +82,11 @@ def owned(manifest: Manifest) -> bool:
     return marker(manifest).is_file() and marker(manifest).read_text() == _identity(manifest) != ""
 
 
+def adopt() -> None:
+    """The session owns the lab: the commands it runs (`labctl up` among them) see the lab's settings."""
+    os.environ.update(SESSION_SETTINGS)
+
+
 def remove(manifest: Manifest) -> None:
     """Down, volumes included; the marker goes with it."""
     try:
@@ -88,9 +94,3 @@ def remove(manifest: Manifest) -> None:
     finally:
         marker(manifest).unlink(missing_ok=True)
 
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["start"]:
-        sys.exit("usage: python smoke_tests/session_lab.py start")
-    manifest = Manifest()
-    print("session lab started" if start(manifest) else "a lab exists already: left as it is", flush=True)
