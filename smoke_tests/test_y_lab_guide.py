@@ -10,7 +10,7 @@ docs/lab-guide/README.md. An exercise works in the scratch space /tmp/lab-guide 
 host, on the edge node and in HDFS) and must leave none of it behind: cleaning up is one
 of its steps.
 
-The file's name puts it after the pipeline tests and before test_z_restart_survival.py:
+The file's name puts it after the pipeline tests and before test_z_faults_workers.py:
 exercise 8 erases an account for good, which the pipeline tests' expectations do not allow for.
 """
 
