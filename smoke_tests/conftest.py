@@ -22,7 +22,6 @@ from labctl.core.secrets import secrets_dir
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import session_lab  # noqa: E402  (smoke_tests/ on the path first)
-import side_stream  # noqa: E402
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -56,81 +55,34 @@ def manifest() -> Manifest:
     return Manifest()
 
 
-def _running_lab(manifest: Manifest) -> None:
-    """A lab someone started, healthy (waited for while it starts; never replaced)."""
-    if _healthy(manifest):
-        return
-    if not (secrets_dir(manifest) / "airflow-passwords.json").is_file():
-        pytest.exit(
-            f"a lab is running ({PROJECT_NAME}) but its secrets are not in {secrets_dir(manifest)}: "
-            "it was started from another checkout. Stop it from there (`labctl down --volumes`) "
-            "or run the tests in that checkout.",
-            returncode=3,
-        )
-    lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
-
-
 @pytest.fixture(scope="session")
 def lab_stack(manifest: Manifest):
     """The lab, healthy: the running one (left running), or the session's own (smoke_tests/
-    session_lab.py: started here, removed at the end). The side process (smoke_tests/
-    side_stream.py) starts once it is healthy, and ends before the lab is removed."""
-    if side_stream.in_side_process():
-        yield manifest  # the main session's lab: it removes it
+    session_lab.py: started here or, by scripts/test.sh, during the unit tests; removed at the end)."""
+    if lab.containers(manifest) and not session_lab.owned(manifest):
+        if _healthy(manifest):
+            yield manifest
+            return
+        if not (secrets_dir(manifest) / "airflow-passwords.json").is_file():
+            pytest.exit(
+                f"a lab is running ({PROJECT_NAME}) but its secrets are not in {secrets_dir(manifest)}: "
+                "it was started from another checkout. Stop it from there (`labctl down --volumes`) "
+                "or run the tests in that checkout.",
+                returncode=3,
+            )
+        # A lab that is still starting (or restarting) is waited for, not replaced.
+        lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
+        yield manifest
         return
-    own = not lab.containers(manifest) or session_lab.owned(manifest)
+    if not lab.containers(manifest):
+        session_lab.start(manifest)
+    _OWN_LAB.append(True)
+    session_lab.adopt()
     try:
-        if own:
-            if not lab.containers(manifest):
-                session_lab.start(manifest)
-            _OWN_LAB.append(True)
-            session_lab.adopt()
-            lab.wait_healthy(manifest, workers=session_lab.SESSION_WORKERS, timeout=900)
-        else:
-            _running_lab(manifest)
-        for side in _SIDE:
-            side.start()
+        lab.wait_healthy(manifest, workers=session_lab.SESSION_WORKERS, timeout=900)
         yield manifest
     finally:
-        for side in _SIDE:
-            side.join()
-        if own:
-            session_lab.remove(manifest)
-
-
-_SIDE: list[side_stream.SideStream] = []
-
-
-def pytest_collection_modifyitems(session, config, items):
-    """A session that will start its own lab hands the side files to a side process."""
-    if side_stream.in_side_process() or lab.containers(Manifest()):
-        return
-    side = [item for item in items if item.path.name in side_stream.SIDE_FILES]
-    kept = [item for item in items if item.path.name not in side_stream.SIDE_FILES]
-    if not side or not kept:  # nothing would start the lab for the side process, or nothing to run beside
-        return
-    items[:] = kept
-    config.hook.pytest_deselected(items=side)
-    _SIDE.append(side_stream.SideStream([item.nodeid for item in side]))
-
-
-def pytest_runtest_setup(item):
-    if item.path.name in side_stream.WAIT_FOR_SIDE:
-        for side in _SIDE:
-            side.join()
-
-
-def pytest_sessionfinish(session, exitstatus):
-    """The side process's outcome is the session's too."""
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    for side in _SIDE:
-        code = side.join()
-        if reporter is not None:
-            reporter.write_line(f"side process ({len(side.nodeids)} tests, {side.log}): "
-                                + ("never started" if code is None else f"exit status {code}"))
-            reporter.write_line(side.summary())
-        if code != 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        session_lab.remove(manifest)
 
 
 def edge(argv: list[str], *, check: bool = True, stdin_data: bytes | None = None) -> str:
