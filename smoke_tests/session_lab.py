@@ -19,7 +19,7 @@ from labctl.core import compose as dc
 from labctl.core import engine as eng
 from labctl.core import images, lab
 from labctl.core.addresses import project_label as lab_project_label
-from labctl.core.manifest import STACK_DIR, Manifest
+from labctl.core.manifest import OPTIONAL_SERVICES, STACK_DIR, Manifest
 from labctl.core.secrets import ensure_secrets
 
 # Two workers from the start: the worker-faults test needs them, and scaling a running lab up
@@ -39,13 +39,13 @@ def marker(manifest: Manifest) -> Path:
     return manifest.state_dir / MARKER
 
 
-def _compose():
+def _compose(profiles: list[str] | None = None):
     from testcontainers.compose import DockerCompose
 
     # wait=False: compose's own wait reads the containers' health checks, which run once a
     # minute; lab.wait_healthy probes every service's endpoint each second instead.
     return DockerCompose(context=str(STACK_DIR), compose_file_name="docker-compose.yml", env_file="lab.env",
-                         wait=False, build=False, keep_volumes=False, pull=False)
+                         wait=False, build=False, keep_volumes=False, pull=False, profiles=profiles)
 
 
 def start(manifest: Manifest) -> bool:
@@ -90,7 +90,9 @@ def adopt() -> None:
 def remove(manifest: Manifest) -> None:
     """Down, volumes included; the marker goes with it."""
     try:
-        _compose().stop(down=True)
+        # Every optional service's profile: without it compose keeps their volumes (a CI run
+        # that started the notebook left its work volume behind).
+        _compose(profiles=list(OPTIONAL_SERVICES)).stop(down=True)
     finally:
         marker(manifest).unlink(missing_ok=True)
 
