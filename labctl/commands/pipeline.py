@@ -246,13 +246,18 @@ def smoke(
 ) -> None:
     """Run the end-to-end smoke tests (smoke_tests/) against the running lab, with a JUnit
     report and a one-line summary. Some reshape the lab on purpose: they seed extra data,
-    restart the replay server, scale to two workers and back, and restart the lab."""
+    restart the replay server, scale to two workers and back, and start a second lab beside it."""
     import subprocess
     import sys
 
     from labctl.core import junit, lab
 
     manifest = Manifest()
+    if manifest.lab is not None:
+        # Some files find the lab's containers by the default project's name, and one starts a
+        # lab of its own beside it: run against a named lab, they would test the default one.
+        raise LabError(f"the smoke tests run against the default lab only, not lab {manifest.lab!r}",
+                       hint="run them without --lab (or on a machine of their own)")
     if not lab.containers(manifest):
         raise LabError("no lab is running", hint="`labctl up` first (scripts/test.sh starts one itself)")
     root = Path(__file__).resolve().parents[2]

@@ -237,6 +237,15 @@ def test_up_with_lab_chooses_ports_once_and_compose_sees_the_named_lab(state, mo
     assert seen[-1]["argv"][1:3] == ["--project-name", FILE["LAB_PROJECT"]] and seen[-1]["AIRFLOW_UI_PORT"] == FILE["AIRFLOW_UI_PORT"]
 
 
+def test_smoke_refuses_a_named_lab_rather_than_testing_the_default_one(state, monkeypatch):
+    labs.remember_ports(_named(state, "second"), is_free=_always_free)
+    ran = []
+    monkeypatch.setattr("subprocess.run", lambda *args, **kwargs: ran.append(args))
+    result = runner.invoke(app, ["--lab", "second", "smoke"])
+    assert result.exit_code == 1 and "default lab only" in result.output and "'second'" in result.output
+    assert ran == []
+
+
 def test_urls_shows_the_chosen_labs_ports(state):
     chosen = labs.remember_ports(_named(state, "second"), is_free=_always_free)
     result = runner.invoke(app, ["--lab", "second", "urls", "--json"])
