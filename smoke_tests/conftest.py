@@ -58,7 +58,7 @@ def manifest() -> Manifest:
 @pytest.fixture(scope="session")
 def lab_stack(manifest: Manifest):
     """The lab, healthy: the running one (left running), or the session's own (smoke_tests/
-    session_lab.py: started here or, by scripts/test.sh, during the unit tests; removed at the end)."""
+    session_lab.py: started here, removed at the end)."""
     if lab.containers(manifest) and not session_lab.owned(manifest):
         if _healthy(manifest):
             yield manifest
