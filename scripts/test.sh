@@ -3,13 +3,14 @@
 # through testcontainers when none is running). JUnit XML lands in reports/.
 #
 # The two suites run side by side: the unit tests need no lab and keep one core busy for about
-# five minutes, while the smoke tests mostly wait on the lab (about a core and a half of two in
-# use), so running them one after the other cost those five minutes of every CI run. The unit
+# five minutes, while the smoke tests often wait on the lab, so running them one after the
+# other cost those minutes in every CI run (docs/testing.md has the rehearsals). The unit
 # tests' output goes to reports/unit.log and is shown when they end.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh || exit 1
 mkdir -p reports
+# No cache for the unit run: two pytest sessions at once would both write .pytest_cache.
 .venv/bin/pytest tests --junitxml=reports/unit.xml -q -p no:cacheprovider > reports/unit.log 2>&1 &
 unit_pid=$!
 echo "test: unit tests running beside the smoke tests (output: reports/unit.log)"

@@ -7,11 +7,12 @@ and the default lab's answer is what it was before. The second lab's Airflow ref
 default lab's admin password (and the other way round). `labctl --lab second down`, then `up`,
 gives back its raw zone, its answers and its finished runs (the second day of a class; this
 replaced a restart of the session's lab, which cost 141 s with two workers). `labctl --lab
-second down --volumes` then leaves no container or volume of the second lab and every container and answer of the
-default lab as they were; `labctl --lab second clean` removes its state and keeps the images.
+second down --volumes` then leaves no container or volume of the second lab and every
+container and answer of the default lab as they were; `labctl --lab second clean` removes its
+state and keeps the images.
 
 It runs last (its name) so that the default lab has its published run from the pipeline files,
-and nothing after it depends on the memory it takes for a while. Cost: about 6 minutes
+and nothing after it depends on the memory it takes for a while. Cost: about 7 minutes
 (docs/testing.md). Memory: a small lab beside a standard one fits in 24 GiB several times over
 (`labctl doctor`; docs/classroom.md).
 """
