@@ -108,7 +108,7 @@ def _cpu_ns(container) -> int:
     raise SystemExit(f"no cgroup CPU counter found for {container.name}")
 
 
-def _engine_ticks() -> int:
+def engine_ticks() -> int:
     """CPU of dockerd, containerd and the shims (with their reaped children: runc, and the
     health checks' processes), where `docker exec` costs."""
     total = 0
@@ -129,12 +129,12 @@ def idle_cpu(window: float, samples: int = 3) -> dict:
     hz = os.sysconf("SC_CLK_TCK")
     for _ in range(samples):
         running = containers()
-        before, engine_before, started = {c.id: _cpu_ns(c) for c in running}, _engine_ticks(), time.monotonic()
+        before, engine_before, started = {c.id: _cpu_ns(c) for c in running}, engine_ticks(), time.monotonic()
         time.sleep(window)
         elapsed = time.monotonic() - started
         used = sum(_cpu_ns(c) - before[c.id] for c in running if c.id in before) / 1e9
         found["containers_pct_of_a_core"].append(round(100 * used / elapsed, 1))
-        found["engine_pct_of_a_core"].append(round(100 * (_engine_ticks() - engine_before) / hz / elapsed, 1))
+        found["engine_pct_of_a_core"].append(round(100 * (engine_ticks() - engine_before) / hz / elapsed, 1))
     return found
 
 
