@@ -13,15 +13,22 @@ Choices carried by the command line:
   their kind alone, sort apart from uncombined ones, and reach a reducer out of order (seen
   on YARN as a handle output twice once a step has two reducers). Every row carries its key
   fields and a value, so the reducers' own output is unchanged.
-- map output compressed with DefaultCodec (zlib, always available to the NodeManagers).
+- map output compressed with SnappyCodec: Hadoop 3.3.1 and later carry it in Java
+  (snappy-java), no native library needed. At 1M statuses it took the dedup step from 123 s
+  to 101 s against zlib's DefaultCodec, which spends the lab's two cores compressing
+  (docs/benchmarks.md).
 - ``-cmdenv`` for the job's environment (PYTHONPATH=.: see definition.Job).
-- reducers from the input size: one per `bytes_per_reducer`, between 1 and `max_reducers`.
-- CombineTextInputFormat with splits of up to `split_bytes`: the raw zone is many small gzip
-  batches, and TextInputFormat gives each its own map task (a JVM and a Python interpreter
-  for about a megabyte). Combined, the 200k-status benchmark's two steps took 70 s instead
-  of 223 s (docs/benchmarks.md). ``stream.map.input.ignoreKey``, because Streaming drops the
-  byte-offset key only for TextInputFormat and would otherwise hand mappers "offset<TAB>line".
-  `split_bytes=None` goes back to one map per file.
+- reducers from the input size: one per `bytes_per_reducer`, between 1 and `max_reducers`
+  (by default `PARALLEL_TASKS`).
+- CombineTextInputFormat: the raw zone is many small gzip batches, and TextInputFormat gives
+  each its own map task (a JVM and a Python interpreter for about a megabyte); combined, the
+  200k-status benchmark's two steps took 70 s instead of 223 s. A split holds up to
+  `split_bytes`, or the input divided by `parallel_maps` when that is more: a big input runs
+  one map per core, not one per 32 MiB. At 1M statuses (2.8 GB) the dedup step took 310 to
+  342 s in 83 maps, 123 s in 2, and longer in 4 than in 2 (docs/benchmarks.md).
+  ``stream.map.input.ignoreKey``, because Streaming drops the byte-offset key only for
+  TextInputFormat and would otherwise hand mappers "offset<TAB>line". `split_bytes=None`
+  goes back to one map per file.
 - ``mapreduce.job.ubertask.enable``: a job small enough (at most 9 maps, 1 reducer, input
   under one HDFS block: the recorded set's two steps) runs its tasks inside its
   ApplicationMaster's JVM instead of asking YARN for a container per task; bigger jobs run
@@ -38,9 +45,13 @@ from pathlib import PurePosixPath
 
 from labctl.jobs.definition import Job
 
+# The tasks that can compute at once: the lab is sized for two real cores (stack/lab.env), and
+# more tasks than cores only share them (4 maps were slower than 2 at 1M statuses).
+PARALLEL_TASKS = 2
 DEFAULT_BYTES_PER_REDUCER = 256 * 1024 * 1024
-DEFAULT_MAX_REDUCERS = 4
+DEFAULT_MAX_REDUCERS = PARALLEL_TASKS
 DEFAULT_SPLIT_BYTES = 32 * 1024 * 1024
+MAP_OUTPUT_CODEC = "org.apache.hadoop.io.compress.SnappyCodec"
 COMBINE_FORMAT = "org.apache.hadoop.mapred.lib.CombineTextInputFormat"
 
 
@@ -51,6 +62,14 @@ def reducers_for(input_bytes: int, bytes_per_reducer: int = DEFAULT_BYTES_PER_RE
             f"(got {input_bytes}, {bytes_per_reducer}, {max_reducers})"
         )
     return max(1, min(max_reducers, math.ceil(input_bytes / bytes_per_reducer)))
+
+
+def split_bytes_for(input_bytes: int, split_bytes: int = DEFAULT_SPLIT_BYTES, parallel_maps: int = PARALLEL_TASKS) -> int:
+    """The most bytes a combined split holds: `split_bytes`, or a `parallel_maps`-th of the
+    input when that is more (a small input keeps its one map, and its job stays uberized)."""
+    if split_bytes <= 0 or parallel_maps < 1:
+        raise ValueError(f"split_bytes must be positive or None, parallel_maps at least 1 (got {split_bytes}, {parallel_maps})")
+    return max(split_bytes, math.ceil(input_bytes / parallel_maps))
 
 
 def streaming_argv(
@@ -66,6 +85,7 @@ def streaming_argv(
     bytes_per_reducer: int = DEFAULT_BYTES_PER_REDUCER,
     max_reducers: int = DEFAULT_MAX_REDUCERS,
     split_bytes: int | None = DEFAULT_SPLIT_BYTES,
+    parallel_maps: int = PARALLEL_TASKS,
     properties: Mapping[str, str] | None = None,
     uber: bool = True,
 ) -> list[str]:
@@ -84,7 +104,7 @@ def streaming_argv(
         "mapreduce.job.name": f"{job.name} {step_number + 1}/{len(job.steps)} {step.name}",
         "mapreduce.job.reduces": str(reducers_for(input_bytes, bytes_per_reducer, max_reducers)),
         "mapreduce.map.output.compress": "true",
-        "mapreduce.map.output.compress.codec": "org.apache.hadoop.io.compress.DefaultCodec",
+        "mapreduce.map.output.compress.codec": MAP_OUTPUT_CODEC,
         "stream.num.map.output.key.fields": str(step.key_fields),
         "stream.num.reduce.output.key.fields": str(step.key_fields),
         "mapreduce.job.ubertask.enable": "true" if uber else "false",
@@ -92,9 +112,7 @@ def streaming_argv(
         "mapreduce.client.completion.pollinterval": "500",
     }
     if split_bytes is not None:
-        if split_bytes <= 0:
-            raise ValueError(f"split_bytes must be positive or None (got {split_bytes})")
-        settings["mapreduce.input.fileinputformat.split.maxsize"] = str(split_bytes)
+        settings["mapreduce.input.fileinputformat.split.maxsize"] = str(split_bytes_for(input_bytes, split_bytes, parallel_maps))
         settings["stream.map.input.ignoreKey"] = "true"
     settings.update(properties or {})
     argv = [hadoop, "jar", streaming_jar]

@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from labctl.jobs.definition import JOBS_DIR, load_job
-from labctl.jobs.streaming import COMBINE_FORMAT, DEFAULT_SPLIT_BYTES
+from labctl.jobs.streaming import COMBINE_FORMAT, DEFAULT_SPLIT_BYTES, PARALLEL_TASKS, split_bytes_for
 from labctl.jobs.streaming import DEFAULT_BYTES_PER_REDUCER as PER, reducers_for, streaming_argv
 
 JOB = load_job()
@@ -39,16 +39,25 @@ def test_settings():
     assert settings["mapreduce.job.name"] == f"{JOB.name} 1/{len(JOB.steps)} {JOB.steps[0].name}"
     assert settings["mapreduce.job.reduces"] == "2"
     assert settings["mapreduce.map.output.compress"] == "true"
-    assert settings["mapreduce.map.output.compress.codec"] == "org.apache.hadoop.io.compress.DefaultCodec"
+    assert settings["mapreduce.map.output.compress.codec"] == "org.apache.hadoop.io.compress.SnappyCodec"
     assert settings["stream.num.map.output.key.fields"] == str(JOB.steps[0].key_fields)
 
 
 def test_small_batches_share_map_tasks_and_mappers_get_lines_without_offsets():
-    argv = argv_for(0)
+    argv = argv_for(0, input_bytes=5 * 1024 * 1024)
     settings = dict(d.split("=", 1) for d in options(argv, "-D"))
     assert settings["mapreduce.input.fileinputformat.split.maxsize"] == str(DEFAULT_SPLIT_BYTES)
     assert settings["stream.map.input.ignoreKey"] == "true"
     assert options(argv, "-inputformat") == [COMBINE_FORMAT] and argv.index("-files") < argv.index("-inputformat") < argv.index("-mapper")
+
+
+def test_a_large_input_runs_one_map_per_core():
+    big = 2_810_876_579  # 1M generated statuses
+    settings = dict(d.split("=", 1) for d in options(argv_for(0, input_bytes=big), "-D"))
+    assert int(settings["mapreduce.input.fileinputformat.split.maxsize"]) * PARALLEL_TASKS >= big
+    assert split_bytes_for(big, parallel_maps=4) == -(-big // 4)
+    assert split_bytes_for(DEFAULT_SPLIT_BYTES * PARALLEL_TASKS + 1) == DEFAULT_SPLIT_BYTES + 1
+    assert split_bytes_for(DEFAULT_SPLIT_BYTES * PARALLEL_TASKS) == DEFAULT_SPLIT_BYTES
 
 
 def test_one_map_per_file_on_request():
@@ -61,6 +70,8 @@ def test_one_map_per_file_on_request():
 def test_a_split_size_of_zero_is_refused():
     with pytest.raises(ValueError, match="split_bytes"):
         argv_for(0, split_bytes=0)
+    with pytest.raises(ValueError, match="parallel_maps"):
+        argv_for(0, parallel_maps=0)
 
 
 @pytest.mark.parametrize("number", range(len(JOB.steps)))
@@ -95,7 +106,7 @@ def test_shipped_files_cover_every_script_and_sibling_import():
 
 @pytest.mark.parametrize(
     ("input_bytes", "expected"),
-    [(0, 1), (1, 1), (PER, 1), (PER + 1, 2), (3 * PER, 3), (100 * PER, 4)],
+    [(0, 1), (1, 1), (PER, 1), (PER + 1, 2), (3 * PER, 2), (100 * PER, PARALLEL_TASKS)],
 )
 def test_reducers_from_input_size(input_bytes, expected):
     assert reducers_for(input_bytes) == expected
@@ -103,7 +114,7 @@ def test_reducers_from_input_size(input_bytes, expected):
 
 def test_reducer_bounds_and_overrides():
     assert reducers_for(10 * PER, max_reducers=8) == 8
-    assert reducers_for(10, bytes_per_reducer=3) == 4
+    assert reducers_for(10, bytes_per_reducer=3, max_reducers=8) == 4
     settings = dict(d.split("=", 1) for d in options(argv_for(0, properties={"mapreduce.job.reduces": "7", "x.y": "z"}), "-D"))
     assert settings["mapreduce.job.reduces"] == "7" and settings["x.y"] == "z"
 
