@@ -3,11 +3,10 @@
     git clone -q /work/main /tmp/ci
     python benchmarks/ci.py --dir /tmp/ci            # runs `bash .ci/run` there
 
-CI on this machine is bound by its cores, not by waits: this script shows how much. While the
-command runs it samples, every --interval seconds, the machine's busy time (/proc/stat), each
-container's CPU (its cgroup counter; containers of every lab, a second one included, grouped by
-Compose service) and the Docker engine's own (dockerd, containerd and the shims, where `docker
-exec` and health checks cost). Whatever is left is the host's: pytest, the unit tests, labctl.
+Whether CI waits or computes, and where. While the command runs it samples, every --interval
+seconds, the machine's busy time (/proc/stat), each container's CPU (its cgroup counter;
+containers of every lab, a second one included, grouped by Compose service) and the Docker
+engine's own (dockerd, containerd and the shims, where `docker exec` and health checks cost). Whatever is left is the host's: pytest, the unit tests, labctl.
 
 It prints the wall time, the busy CPU-seconds and the floor they set on the wall time
 (busy / cores: no reordering or parallelism of the same work can finish sooner), the
@@ -29,10 +28,13 @@ from datetime import datetime
 from pathlib import Path
 
 import docker
-from lab import engine_ticks  # benchmarks/lab.py: the engine's CPU, the way the idle figures count it
+# benchmarks/lab.py: containers' and the engine's CPU, counted the way its idle figures are.
+from lab import CGROUP_ROOTS, cgroup_cpu_ns, engine_ticks
+
+from labctl.core.junit import file_of_case
+from labctl.core.manifest import PROJECT_NAME
 
 HZ = os.sysconf("SC_CLK_TCK")
-CGROUP_ROOTS = (Path("/sys/fs/cgroup/cpuacct/docker"), Path("/sys/fs/cgroup/cpu,cpuacct/docker"), Path("/sys/fs/cgroup/system.slice"))
 
 
 def machine_busy_seconds() -> float:
@@ -52,13 +54,11 @@ def container_seconds() -> dict[str, float]:
             if len(name) != 64:
                 continue
             try:
-                if (entry / "cpuacct.usage").exists():
-                    found[name] = int((entry / "cpuacct.usage").read_text()) / 1e9
-                elif (entry / "cpu.stat").exists():
-                    usage = dict(line.split() for line in (entry / "cpu.stat").read_text().splitlines())
-                    found[name] = int(usage["usage_usec"]) / 1e6
+                used = cgroup_cpu_ns(entry)
             except (OSError, ValueError, KeyError):
                 continue  # the container went between the listing and the read
+            if used is not None:
+                found[name] = used / 1e9
     return found
 
 
@@ -79,7 +79,7 @@ class Names:
                 labels = self.engine.containers.get(container_id).labels
                 service = labels.get("com.docker.compose.service")
                 project = labels.get("com.docker.compose.project", "")
-                group = f"{service} ({project})" if service and project != "mastolab" else service
+                group = f"{service} ({project})" if service and project != PROJECT_NAME else service
                 self.known[container_id] = group or "other containers (builds, testcontainers)"
             except docker.errors.NotFound:
                 return "other containers (builds, testcontainers)"  # asked again at the next sample
@@ -106,7 +106,7 @@ def per_file(smoke_xml: Path, timeline: list[tuple[float, float]]) -> list[tuple
     start = datetime.fromisoformat(suite.get("timestamp")).astimezone().timestamp()
     spans: list[list] = []
     for case in suite.iter("testcase"):
-        module = next((p for p in case.get("classname", "").split(".") if p.startswith("test_")), "?") + ".py"
+        module = file_of_case(case.get("classname", ""))
         seconds = float(case.get("time", 0) or 0)
         if spans and spans[-1][0] == module:
             spans[-1][2] += seconds

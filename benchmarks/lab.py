@@ -96,15 +96,26 @@ def memory_gib() -> float:
     return round(total / 1024**3, 2)
 
 
+# Where the engine puts a container's cgroup: v1 (two mount layouts), then v2 under systemd.
+CGROUP_ROOTS = (Path("/sys/fs/cgroup/cpuacct/docker"), Path("/sys/fs/cgroup/cpu,cpuacct/docker"), Path("/sys/fs/cgroup/system.slice"))
+
+
+def cgroup_cpu_ns(folder: Path) -> int | None:
+    """CPU a container's cgroup folder has counted (v1 cpuacct.usage or v2 cpu.stat), or None."""
+    if (folder / "cpuacct.usage").exists():
+        return int((folder / "cpuacct.usage").read_text())
+    if (folder / "cpu.stat").exists():
+        usage = dict(line.split() for line in (folder / "cpu.stat").read_text().splitlines())
+        return int(usage["usage_usec"]) * 1000
+    return None
+
+
 def _cpu_ns(container) -> int:
-    for base in ("/sys/fs/cgroup/cpuacct/docker", "/sys/fs/cgroup/cpu,cpuacct/docker", "/sys/fs/cgroup/system.slice"):
+    for base in CGROUP_ROOTS:
         for name in (container.id, f"docker-{container.id}.scope"):
-            path = Path(base) / name
-            if (path / "cpuacct.usage").exists():
-                return int((path / "cpuacct.usage").read_text())
-            if (path / "cpu.stat").exists():
-                usage = dict(line.split() for line in (path / "cpu.stat").read_text().splitlines())
-                return int(usage["usage_usec"]) * 1000
+            used = cgroup_cpu_ns(base / name)
+            if used is not None:
+                return used
     raise SystemExit(f"no cgroup CPU counter found for {container.name}")
 
 

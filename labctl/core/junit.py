@@ -31,10 +31,15 @@ def seconds_per_file(path: Path) -> dict[str, float]:
     if not path.exists():
         return per_file
     for case in ET.parse(path).getroot().iter("testcase"):
-        module = next((part for part in case.get("classname", "").split(".") if part.startswith("test_")), case.get("classname", "?"))
-        name = f"{module}.py" if module.startswith("test_") else module
+        name = file_of_case(case.get("classname", ""))
         per_file[name] = per_file.get(name, 0.0) + float(case.get("time", 0) or 0)
     return per_file
+
+
+def file_of_case(classname: str) -> str:
+    """A test case's file from its class name: `smoke_tests.test_x.TestY` -> test_x.py."""
+    module = next((part for part in classname.split(".") if part.startswith("test_")), classname or "?")
+    return f"{module}.py" if module.startswith("test_") else module
 
 
 def main(argv: list[str]) -> int:
