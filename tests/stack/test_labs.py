@@ -102,7 +102,9 @@ def test_a_port_bound_on_the_host_is_not_chosen(state):
         held = holder.getsockname()[1]
         manifest = _named(state, "held", LAB_PORT_RANGE=f"{held}-{held + 200}")
         chosen = labs.remember_ports(manifest)
-    assert held not in _published(chosen) and int(chosen[PORT_KEYS[0]]) == held + 1
+    # The range starts at the held port, so the first choice is after it: not necessarily
+    # held + 1, which any other connection on the machine may hold at that moment.
+    assert held not in _published(chosen) and held < int(chosen[PORT_KEYS[0]]) <= held + 200
 
 
 def test_a_named_lab_gets_every_port_in_blocks_remembered_and_stable(state):
