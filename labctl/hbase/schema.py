@@ -217,7 +217,7 @@ def ensure_schema(
     specs = tables(keep_days)
     admin = admin or ContainerAdmin()
     present = existing_tables(connection, namespace)
-    # Each admin call is a JVM (about 5 s): a namespace that holds every table exists already.
+    # Each admin call is a JVM (about 2 s): a namespace that holds every table exists already.
     if any(spec.full_name(namespace) not in present for spec in specs):
         admin.run(["namespace", namespace])
     created = []
