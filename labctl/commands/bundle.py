@@ -14,7 +14,8 @@ from labctl.commands.base import group
 from labctl.core import engine as eng
 from labctl.core import offline, ui
 from labctl.core.edge import lab_only_group
-from labctl.core.manifest import OPTIONAL_SERVICES, Manifest
+from labctl.core.images import OPTIONAL_IMAGES
+from labctl.core.manifest import Manifest
 from labctl.core.ui import err, out
 
 app = group(help="The offline bundle: the lab's images, packages, recording and manifest in one file.", no_args_is_help=True)
@@ -47,7 +48,7 @@ def _print_parts(index: dict, total: int) -> None:
 @app.command("export")
 def export(
     file: FileArgument,
-    with_services: Annotated[list[str] | None, typer.Option("--with", metavar="|".join(OPTIONAL_SERVICES), help="Also carry an optional service's image, e.g. --with notebook (built first).")] = None,
+    with_services: Annotated[list[str] | None, typer.Option("--with", metavar="|".join(OPTIONAL_IMAGES), help="Also carry an optional service's image, e.g. --with notebook (built first).")] = None,
     compress: Annotated[bool, typer.Option("--compress/--no-compress", help="gzip the images (half the size; the import unpacks them in the engine).")] = True,
 ) -> None:
     """Write the bundle: the built images, the wheels of the locked packages for this platform,

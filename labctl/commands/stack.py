@@ -31,7 +31,7 @@ def up(
     workers: WorkersOption = 1,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every service to work.")] = 900,
     no_build: Annotated[bool, typer.Option("--no-build", help="Fail instead of building missing images.")] = False,
-    with_services: Annotated[list[str] | None, typer.Option("--with", metavar="|".join(OPTIONAL_SERVICES), help="Also start an optional service (off by default), e.g. --with notebook for JupyterLab.")] = None,
+    with_services: Annotated[list[str] | None, typer.Option("--with", metavar="|".join(OPTIONAL_SERVICES), help="Also start an optional service (off by default): --with notebook for JupyterLab, --with airflow-triggerer for a DAG of your own that defers tasks.")] = None,
     profile: Annotated[str | None, typer.Option("--profile", metavar="NAME", help="Resource profile: standard or small (heaps, YARN memory; stack/lab.env), remembered by the lab for later commands; `labctl doctor` says which fits.", show_default=False)] = None,
 ) -> None:
     """Build what is missing, start the lab, wait until every service really works, print the URLs."""

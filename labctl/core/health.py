@@ -17,7 +17,7 @@ from labctl.core import clients
 from labctl.core.addresses import Bean
 from labctl.core.airflow_api import AirflowAPI
 from labctl.core.errors import ServiceUnreachable
-from labctl.core.manifest import Manifest
+from labctl.core.manifest import TRIGGERER_SERVICE, Manifest
 
 
 class NotReady(Exception):
@@ -133,20 +133,31 @@ def thrift(manifest: Manifest, workers: int) -> str:
         connection.close()
 
 
-def airflow(manifest: Manifest, workers: int) -> str:
+def _airflow_health(manifest: Manifest, components: tuple[str, ...]) -> AirflowAPI:
     api = AirflowAPI(manifest, timeout=_book(manifest).timeouts.probe)
     try:
         health = api.health()
     except (requests.RequestException, ServiceUnreachable) as exc:
         raise NotReady(f"api server: {exc.__class__.__name__}") from exc
-    unhealthy = [name for name in ("metadatabase", "scheduler", "dag_processor", "triggerer") if (health.get(name) or {}).get("status") != "healthy"]
+    unhealthy = [name for name in components if (health.get(name) or {}).get("status") != "healthy"]
     if unhealthy:
         raise NotReady("not healthy yet: " + ", ".join(unhealthy))
+    return api
+
+
+def airflow(manifest: Manifest, workers: int) -> str:
+    # The triggerer is optional (`--with airflow-triggerer`): its own check below.
+    api = _airflow_health(manifest, ("metadatabase", "scheduler", "dag_processor"))
     errors = api.import_errors()
     if errors:
         first = errors[0]
         raise DagImportError(f"{len(errors)} DAG import error(s); {first.get('filename')}: {first.get('stack_trace', '')[-600:]}")
-    return "scheduler, dag processor, triggerer healthy; no DAG import errors"
+    return "scheduler, dag processor healthy; no DAG import errors"
+
+
+def triggerer(manifest: Manifest, workers: int) -> str:
+    _airflow_health(manifest, ("triggerer",))
+    return "heartbeats to the api server; runs deferred tasks"
 
 
 def replay(manifest: Manifest, workers: int) -> str:
@@ -189,5 +200,6 @@ def notebook(manifest: Manifest, workers: int) -> str:
 # Optional services (`labctl up --with NAME`): checked only when they were asked for.
 OPTIONAL_CHECKS = {
     ab.service("NOTEBOOK", Manifest(environ={})): _check("JupyterLab", "NOTEBOOK", notebook, "see `labctl logs notebook`; its URL with the token: `labctl urls --show-passwords`"),
+    TRIGGERER_SERVICE: Check("Airflow triggerer", TRIGGERER_SERVICE, triggerer, f"see `labctl logs {TRIGGERER_SERVICE}`"),
 }
 

@@ -62,6 +62,8 @@ IMAGES = (
         optional=True,
     ),
 )
+# Images built only when asked for (`labctl bundle export --with NAME` carries them).
+OPTIONAL_IMAGES = tuple(spec.name for spec in IMAGES if spec.optional)
 # Every image repository the lab makes (`labctl clean` removes these and nothing else).
 LAB_REPOSITORIES = frozenset({f"{IMAGE_NAMESPACE}/{spec.name}" for spec in IMAGES} | {LOCAL_BASE.split(":")[0]})
 

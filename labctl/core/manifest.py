@@ -125,7 +125,9 @@ def lab_name(environ: Mapping[str, str]) -> str | None:
 
 
 # Services off by default, each a compose profile of the same name: `labctl up --with NAME`.
-OPTIONAL_SERVICES = tuple(endpoint(key).service for key in ("NOTEBOOK",))
+# Airflow's triggerer only runs deferred tasks, which the lab's DAG has none of.
+TRIGGERER_SERVICE = "airflow-triggerer"
+OPTIONAL_SERVICES = (endpoint("NOTEBOOK").service, TRIGGERER_SERVICE)
 
 # Resource profiles (`labctl up --profile NAME`). The manifest's own memory values are the
 # standard profile; another profile is the PROFILE_<NAME>_<KEY> lines that change them. The

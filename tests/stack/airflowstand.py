@@ -25,6 +25,8 @@ class AirflowState:
     ends_after: dict[str, int] = field(default_factory=dict)
     calls: list[tuple[str, str, dict]] = field(default_factory=list)
     paused_history: list[bool] = field(default_factory=list)
+    # /api/v2/monitor/health: component -> status ("healthy", "unhealthy", None)
+    health: dict[str, str | None] = field(default_factory=dict)
 
 
 @contextmanager
@@ -81,6 +83,10 @@ def airflow_stand(state: AirflowState):
                 self._answer({"variables": [{"key": k, "value": v} for k, v in state.variables.items()]})
             elif path == "/api/v2/connections":
                 self._answer({"connections": [{"connection_id": c} for c in state.connections]})
+            elif path == "/api/v2/monitor/health":
+                self._answer({name: {"status": status} for name, status in state.health.items()})
+            elif path == "/api/v2/importErrors":
+                self._answer({"import_errors": [], "total_entries": 0})
             else:
                 self._answer({"detail": "not here"}, 404)
 

@@ -21,9 +21,11 @@ from typer.testing import CliRunner
 from labctl.cli import app, reflow_help
 from labctl.core import bundle, doctor, lab
 from labctl.core import clean as cl
-from labctl.core.manifest import REPO_ROOT, Manifest
+from labctl.core.errors import LabError
+from labctl.core.manifest import OPTIONAL_SERVICES, REPO_ROOT, TRIGGERER_SERVICE, Manifest
 from labctl.core.secrets import ensure_secrets, secrets_dir
 from labctl.core.shell import shell_argv
+from airflowstand import AirflowState, airflow_stand
 
 runner = CliRunner()
 
@@ -194,7 +196,10 @@ def test_clean_removes_what_it_lists_and_only_that(tmp_path):
                 engine._volumes.remove(volume)
 
     cl.execute(manifest, engine, items, compose=compose)
-    assert downs and "--volumes" in downs[0] and downs[0][downs[0].index("down") - 1] == "notebook"
+    assert downs and "--volumes" in downs[0]
+    # Every optional service's profile, so that compose's model holds its containers and volumes.
+    before_down = downs[0][: downs[0].index("down")]
+    assert [before_down[i + 1] for i, arg in enumerate(before_down) if arg == "--profile"] == list(OPTIONAL_SERVICES)
     assert sorted(engine.removed) == sorted([("volume", "mastolab_old-volume")] + [("image", item.name) for item in items if item.kind == "image"])
     # The images built on the base go before it.
     assert [name for kind, name in engine.removed if kind == "image"][-1] == "mastolab/bookworm:local"
@@ -364,6 +369,30 @@ def test_notebook_is_optional_loopback_only_and_reads_its_token_from_a_secret_fi
     assert networks == set(config["services"]["hbase-thrift"].get("networks") or {"default": None})
     server_config = (REPO_ROOT / "stack/images/notebook/jupyter_server_config.py").read_text()
     assert 'Path("/run/lab-secrets/notebook-token").read_text()' in server_config
+
+
+def test_the_triggerer_is_optional_and_airflow_is_healthy_without_it(tmp_path, monkeypatch):
+    """No task of the lab's DAG defers: the triggerer starts only with --with, Airflow's own
+    check does not wait for it, and its own check does when it was asked for."""
+    from labctl.core import health
+
+    assert TRIGGERER_SERVICE not in _compose_config(tmp_path)["services"]
+    assert TRIGGERER_SERVICE in _compose_config(tmp_path, TRIGGERER_SERVICE)["services"]
+    assert set(OPTIONAL_SERVICES) == set(health.OPTIONAL_CHECKS)
+    state = AirflowState(health={"metadatabase": "healthy", "scheduler": "healthy", "dag_processor": "healthy", "triggerer": None})
+    with airflow_stand(state) as port:
+        monkeypatch.setenv("LAB_STATE_DIR", str(tmp_path / "state"))
+        manifest = Manifest(environ={"LAB_STATE_DIR": str(tmp_path / "state"), "AIRFLOW_UI_PORT": str(port)})
+        assert "no DAG import errors" in health.airflow(manifest, 1)
+        monkeypatch.setattr(lab, "service_log_tail", lambda manifest, service, lines: f"last lines of {service}")
+        with pytest.raises(LabError) as raised:
+            lab.wait_optional(manifest, TRIGGERER_SERVICE, timeout=0.3, poll=0.1)
+        assert "not healthy yet: triggerer" in raised.value.message
+        state.health["triggerer"] = "healthy"
+        assert "deferred tasks" in lab.wait_optional(manifest, TRIGGERER_SERVICE, timeout=1)
+        state.health["dag_processor"] = "unhealthy"
+        with pytest.raises(health.NotReady, match="dag_processor"):
+            health.airflow(manifest, 1)
 
 
 def test_up_refuses_an_unknown_optional_service():
