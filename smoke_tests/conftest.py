@@ -7,6 +7,7 @@ stack/docker-compose.yml and removes it, volumes included, at the end.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -55,12 +56,21 @@ def manifest() -> Manifest:
     return Manifest()
 
 
+def _healthy_now() -> None:
+    """Tell scripts/test.sh the lab is healthy: it starts the unit tests then, not beside the
+    lab's start, which needs both cores."""
+    ready = os.environ.get("SMOKE_LAB_READY_FILE")
+    if ready:
+        Path(ready).touch()
+
+
 @pytest.fixture(scope="session")
 def lab_stack(manifest: Manifest):
     """The lab, healthy: the running one (left running), or the session's own (smoke_tests/
     session_lab.py: started here, removed at the end)."""
     if lab.containers(manifest) and not session_lab.owned(manifest):
         if _healthy(manifest):
+            _healthy_now()
             yield manifest
             return
         if not (secrets_dir(manifest) / "airflow-passwords.json").is_file():
@@ -72,6 +82,7 @@ def lab_stack(manifest: Manifest):
             )
         # A lab that is still starting (or restarting) is waited for, not replaced.
         lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
+        _healthy_now()
         yield manifest
         return
     if not lab.containers(manifest):
@@ -80,6 +91,7 @@ def lab_stack(manifest: Manifest):
     session_lab.adopt()
     try:
         lab.wait_healthy(manifest, workers=session_lab.SESSION_WORKERS, timeout=900)
+        _healthy_now()
         yield manifest
     finally:
         session_lab.remove(manifest)
