@@ -56,7 +56,7 @@ def manifest() -> Manifest:
     return Manifest()
 
 
-def _healthy_now() -> None:
+def _signal_lab_healthy() -> None:
     """Tell scripts/test.sh the lab is healthy: it starts the unit tests then, not beside the
     lab's start, which needs both cores."""
     ready = os.environ.get("SMOKE_LAB_READY_FILE")
@@ -70,7 +70,7 @@ def lab_stack(manifest: Manifest):
     session_lab.py: started here, removed at the end)."""
     if lab.containers(manifest) and not session_lab.owned(manifest):
         if _healthy(manifest):
-            _healthy_now()
+            _signal_lab_healthy()
             yield manifest
             return
         if not (secrets_dir(manifest) / "airflow-passwords.json").is_file():
@@ -82,7 +82,7 @@ def lab_stack(manifest: Manifest):
             )
         # A lab that is still starting (or restarting) is waited for, not replaced.
         lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
-        _healthy_now()
+        _signal_lab_healthy()
         yield manifest
         return
     if not lab.containers(manifest):
@@ -91,7 +91,7 @@ def lab_stack(manifest: Manifest):
     session_lab.adopt()
     try:
         lab.wait_healthy(manifest, workers=session_lab.SESSION_WORKERS, timeout=900)
-        _healthy_now()
+        _signal_lab_healthy()
         yield manifest
     finally:
         session_lab.remove(manifest)
