@@ -18,7 +18,7 @@ from labctl.core.manifest import Manifest
 
 # (image, label, argv): what the lab's processes import first.
 COMMANDS = (
-    ("airflow", "import airflow.sdk (every task, daemon and CLI call)", ["python", "-c", "import airflow.sdk"]),
+    ("airflow", "import airflow.sdk (every Airflow daemon and CLI call)", ["python", "-c", "import airflow.sdk"]),
     ("airflow", "airflow version (the CLI)", ["airflow", "version"]),
     ("airflow", "import mastodon, happybase, hdfs (the tasks' clients)", ["python", "-c", "import mastodon, happybase, hdfs"]),
     ("notebook", "import pandas, matplotlib.pyplot (the notebook's kernel)", ["python", "-c", "import pandas, matplotlib.pyplot"]),
@@ -49,13 +49,16 @@ def measure(image: str, argv: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(cpu for cpu, _ in samples), statistics.median(wall for _, wall in samples)
 
 
+def image(name: str, tag: str) -> str:
+    return Manifest(environ={"LAB_IMAGE_TAG": tag}).image(name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tag", action="append", help="an image tag to measure (repeat to compare; default: the current LAB_IMAGE_TAG)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    manifest = Manifest()
-    tags = args.tag or [manifest["LAB_IMAGE_TAG"]]
+    tags = args.tag or [Manifest()["LAB_IMAGE_TAG"]]
     engine = eng.client()
     figures: dict[str, dict] = {}
     print(f"median of {args.runs} runs each: CPU s (user + system) / wall s")
@@ -63,19 +66,17 @@ def main() -> None:
     for name, label, argv in COMMANDS:
         cells = []
         for tag in tags:
-            image = f"{manifest.image(name).rsplit(':', 1)[0]}:{tag}"
-            if not engine.images.list(name=image):
+            if not engine.images.list(name=image(name, tag)):
                 cells.append(f"{'(not built)':>18}")
                 continue
-            cpu, wall = measure(image, argv, args.runs)
+            cpu, wall = measure(image(name, tag), argv, args.runs)
             figures.setdefault(label, {})[tag] = {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2)}
             cells.append(f"{cpu:>9.2f} / {wall:>5.2f}")
         print(f"{label:<58}" + "".join(cells))
     for name in sorted({name for name, _, _ in COMMANDS}):
         sizes = []
         for tag in tags:
-            image = f"{manifest.image(name).rsplit(':', 1)[0]}:{tag}"
-            found = engine.images.list(name=image)
+            found = engine.images.list(name=image(name, tag))
             sizes.append(f"{found[0].attrs['Size'] / 1024**2:>15.0f} MB" if found else f"{'-':>18}")
             if found:
                 figures.setdefault(f"{name} image size MB", {})[tag] = round(found[0].attrs["Size"] / 1024**2)

@@ -62,18 +62,14 @@ def manifest() -> Manifest:
 # the lab (a DAG run's tasks, YARN), which leaves a core idle. The ninth to eleventh CI
 # rehearsals started them at the lab's health, beside the course and the bulk load.
 UNIT_TESTS_BESIDE_FROM = "test_hbase_schema.py"
-_LAB_HEALTHY: list[bool] = []
-
-
-def _signal_lab_healthy() -> None:
-    _LAB_HEALTHY.append(True)
 
 
 def pytest_runtest_call(item) -> None:
-    """Tell scripts/test.sh to start the unit tests (UNIT_TESTS_START_FILE) once the lab is
-    healthy and the session has reached the files that leave a core idle."""
+    """Tell scripts/test.sh to start the unit tests (UNIT_TESTS_START_FILE) once the session has
+    reached the files that leave a core idle, its lab healthy: a test runs only after its
+    fixtures, so one that uses `lab_stack` runs on a healthy lab."""
     ready = os.environ.get("UNIT_TESTS_START_FILE")
-    if ready and _LAB_HEALTHY and Path(item.path).name >= UNIT_TESTS_BESIDE_FROM and not Path(ready).exists():
+    if ready and "lab_stack" in item.fixturenames and Path(item.path).name >= UNIT_TESTS_BESIDE_FROM and not Path(ready).exists():
         Path(ready).touch()
 
 
@@ -83,7 +79,6 @@ def lab_stack(manifest: Manifest):
     session_lab.py: started here, removed at the end)."""
     if lab.containers(manifest) and not session_lab.owned(manifest):
         if _healthy(manifest):
-            _signal_lab_healthy()
             yield manifest
             return
         if not (secrets_dir(manifest) / "airflow-passwords.json").is_file():
@@ -95,7 +90,6 @@ def lab_stack(manifest: Manifest):
             )
         # A lab that is still starting (or restarting) is waited for, not replaced.
         lab.wait_healthy(manifest, workers=lab.running_workers(manifest), timeout=900)
-        _signal_lab_healthy()
         yield manifest
         return
     if not lab.containers(manifest):
@@ -104,7 +98,6 @@ def lab_stack(manifest: Manifest):
     session_lab.adopt()
     try:
         lab.wait_healthy(manifest, workers=session_lab.SESSION_WORKERS, timeout=900)
-        _signal_lab_healthy()
         yield manifest
     finally:
         session_lab.remove(manifest)
