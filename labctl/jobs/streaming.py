@@ -108,8 +108,14 @@ def streaming_argv(
         "stream.num.map.output.key.fields": str(step.key_fields),
         "stream.num.reduce.output.key.fields": str(step.key_fields),
         "mapreduce.job.ubertask.enable": "true" if uber else "false",
-        # The client asks whether the job is done every 5 s by default: up to 5 s lost per step.
-        "mapreduce.client.completion.pollinterval": "500",
+        # How often the client asks the ApplicationMaster how the job goes. Streaming's client
+        # prints progress (Job.monitorAndPrintJob), which polls at the progress interval, 1 s by
+        # default; the completion interval (5 s by default) is for clients that print nothing.
+        "mapreduce.client.progressmonitor.pollinterval": "200",
+        "mapreduce.client.completion.pollinterval": "200",
+        # The ApplicationMaster's heartbeat to the ResourceManager (1 s by default): task
+        # containers are granted on it, and the AM's unregistration at the end waits on it.
+        "yarn.app.mapreduce.am.scheduler.heartbeat.interval-ms": "200",
     }
     if split_bytes is not None:
         settings["mapreduce.input.fileinputformat.split.maxsize"] = str(split_bytes_for(input_bytes, split_bytes, parallel_maps))
