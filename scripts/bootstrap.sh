@@ -31,6 +31,12 @@ pip_quiet=(--quiet --disable-pip-version-check)
 "$venv/bin/pip" install "${pip_quiet[@]}" --require-hashes --no-deps -r requirements.lock
 "$venv/bin/pip" install "${pip_quiet[@]}" --no-deps --no-build-isolation -e .
 "$venv/bin/pip" check >/dev/null
+# labctl's bytecode, written once. The lab's Airflow containers mount labctl read-only and their
+# Python writes no bytecode, nor does a host whose environment sets PYTHONDONTWRITEBYTECODE (CI
+# here): each Airflow task and each labctl command then compiled what it imported (0.15 s of
+# CPU per labctl command, docs/benchmarks.md). The course's exercises are left out: they are
+# instructors' sources that workspaces copy by name, never imported from here.
+"$venv/bin/python" -m compileall -q -x 'labctl/course/exercises/' labctl
 
 # testcontainers calls `docker compose`: expose the packaged binary as the CLI plugin,
 # unless the user already has one of their own (`labctl clean` removes only our link).
