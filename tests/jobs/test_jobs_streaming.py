@@ -160,3 +160,11 @@ def test_scripts_import_their_siblings_in_yarns_file_layout(tmp_path):
 def test_small_jobs_may_run_uberized_and_a_lesson_can_turn_it_off():
     assert "mapreduce.job.ubertask.enable=true" in options(argv_for(0), "-D")
     assert "mapreduce.job.ubertask.enable=false" in options(argv_for(0, uber=False), "-D")
+
+
+def test_the_client_polls_its_job_at_the_interval_streaming_reads():
+    # Streaming's client prints progress (Job.monitorAndPrintJob), whose loop sleeps the
+    # progress interval, 1 s unless set: a completion interval alone changed nothing.
+    settings = dict(d.split("=", 1) for d in options(argv_for(0), "-D"))
+    assert int(settings["mapreduce.client.progressmonitor.pollinterval"]) <= 250
+    assert int(settings["yarn.app.mapreduce.am.scheduler.heartbeat.interval-ms"]) <= 250
