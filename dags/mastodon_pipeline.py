@@ -44,14 +44,18 @@ def _schedule(cron: str):
 
     With a start_date, Airflow schedules the most recent *past* tick as soon as the DAG
     is unpaused, so on a new lab the user's first `labctl run` queued behind a scheduled
-    run for about 90 s. Without one, `run_immediately=False` makes the first scheduled run
-    the next tick in the future. "none" (or empty) leaves the DAG to manual runs only.
+    run for about 90 s. Without one, the timetable's `run_immediately` decides. Its
+    documented "False: never" is not what Airflow 3.3 does: False falls back to the
+    default buffer (a tenth of the interval, at least 5 minutes), so a lab started in
+    the first 6 minutes of an hour ran the past tick at once. A buffer of zero makes the
+    first scheduled run the next tick in the future. "none" (or empty) leaves the DAG to
+    manual runs only.
     """
     if cron.strip().lower() in ("", "none"):
         return None
     from airflow.timetables.trigger import CronTriggerTimetable
 
-    return CronTriggerTimetable(cron, timezone="UTC", run_immediately=False)
+    return CronTriggerTimetable(cron, timezone="UTC", run_immediately=timedelta(0))
 
 CLUSTER_TASK = {
     "retries": 3,

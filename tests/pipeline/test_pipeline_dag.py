@@ -32,6 +32,10 @@ def assert_pipeline_shape(facts: dict) -> None:
     assert tasks["run_jobs"]["trigger_rule"] == "all_done_min_one_success"
     assert tasks["feeds_failed"]["trigger_rule"] == "one_failed" and tasks["feeds_failed"]["upstream"] == ["collect"]
     assert not dag["catchup"]
+    # A new lab's first `labctl run` never queues behind a scheduled run, whatever the minute
+    # the lab started (Airflow's run_immediately=False ran the past tick within 6 minutes of it).
+    waits = dag["first_scheduled_run_minutes_after_start"]
+    assert all(wait is not None and wait > 0 for wait in waits.values()), waits
     assert set(tasks) == set(TASK_ORDER), "labctl run lists the tasks of TASK_ORDER"
 
 
