@@ -109,10 +109,9 @@ def streaming_argv(
         "stream.num.reduce.output.key.fields": str(step.key_fields),
         "mapreduce.job.ubertask.enable": "true" if uber else "false",
         # How often the client asks the ApplicationMaster how the job goes. Streaming's client
-        # prints progress (Job.monitorAndPrintJob), which polls at the progress interval, 1 s by
-        # default; the completion interval (5 s by default) is for clients that print nothing.
+        # prints progress (Job.monitorAndPrintJob), which polls at this interval, 1 s by default;
+        # mapreduce.client.completion.pollinterval is read only by clients that print nothing.
         "mapreduce.client.progressmonitor.pollinterval": "200",
-        "mapreduce.client.completion.pollinterval": "200",
         # The ApplicationMaster's heartbeat to the ResourceManager (1 s by default): task
         # containers are granted on it, and the AM's unregistration at the end waits on it.
         "yarn.app.mapreduce.am.scheduler.heartbeat.interval-ms": "200",

@@ -28,6 +28,11 @@ def options(argv: list[str], flag: str) -> list[str]:
     return [argv[i + 1] for i, arg in enumerate(argv) if arg == flag]
 
 
+def settings_of(argv: list[str]) -> dict[str, str]:
+    """The job's -D settings, by name."""
+    return dict(d.split("=", 1) for d in options(argv, "-D"))
+
+
 def test_generic_options_come_before_streaming_options():
     argv = argv_for(0)
     assert argv[:3] == ["hadoop", "jar", "/opt/hadoop/share/hadoop/tools/lib/hadoop-streaming-3.4.1.jar"]
@@ -35,7 +40,7 @@ def test_generic_options_come_before_streaming_options():
 
 
 def test_settings():
-    settings = dict(d.split("=", 1) for d in options(argv_for(0), "-D"))
+    settings = settings_of(argv_for(0))
     assert settings["mapreduce.job.name"] == f"{JOB.name} 1/{len(JOB.steps)} {JOB.steps[0].name}"
     assert settings["mapreduce.job.reduces"] == "2"
     assert settings["mapreduce.map.output.compress"] == "true"
@@ -45,7 +50,7 @@ def test_settings():
 
 def test_small_batches_share_map_tasks_and_mappers_get_lines_without_offsets():
     argv = argv_for(0, input_bytes=5 * 1024 * 1024)
-    settings = dict(d.split("=", 1) for d in options(argv, "-D"))
+    settings = settings_of(argv)
     assert settings["mapreduce.input.fileinputformat.split.maxsize"] == str(DEFAULT_SPLIT_BYTES)
     assert settings["stream.map.input.ignoreKey"] == "true"
     assert options(argv, "-inputformat") == [COMBINE_FORMAT] and argv.index("-files") < argv.index("-inputformat") < argv.index("-mapper")
@@ -53,7 +58,7 @@ def test_small_batches_share_map_tasks_and_mappers_get_lines_without_offsets():
 
 def test_a_large_input_runs_one_map_per_core():
     big = 2_810_876_579  # 1M generated statuses
-    settings = dict(d.split("=", 1) for d in options(argv_for(0, input_bytes=big), "-D"))
+    settings = settings_of(argv_for(0, input_bytes=big))
     assert int(settings["mapreduce.input.fileinputformat.split.maxsize"]) * PARALLEL_TASKS >= big
     assert split_bytes_for(big, parallel_maps=4) == -(-big // 4)
     assert split_bytes_for(DEFAULT_SPLIT_BYTES * PARALLEL_TASKS + 1) == DEFAULT_SPLIT_BYTES + 1
@@ -62,7 +67,7 @@ def test_a_large_input_runs_one_map_per_core():
 
 def test_one_map_per_file_on_request():
     argv = argv_for(0, split_bytes=None)
-    settings = dict(d.split("=", 1) for d in options(argv, "-D"))
+    settings = settings_of(argv)
     assert "-inputformat" not in argv and "stream.map.input.ignoreKey" not in settings
     assert "mapreduce.input.fileinputformat.split.maxsize" not in settings
 
@@ -78,7 +83,7 @@ def test_a_split_size_of_zero_is_refused():
 def test_combiner_and_reducer_output_keep_the_whole_key(number):
     # Streaming parses a combiner's output with the reducer's key-field count: with the default
     # (1) combined rows would sort on their kind alone and reach the reducer out of order.
-    settings = dict(d.split("=", 1) for d in options(argv_for(number), "-D"))
+    settings = settings_of(argv_for(number))
     assert settings["stream.num.reduce.output.key.fields"] == str(JOB.steps[number].key_fields) == settings["stream.num.map.output.key.fields"]
 
 
@@ -115,7 +120,7 @@ def test_reducers_from_input_size(input_bytes, expected):
 def test_reducer_bounds_and_overrides():
     assert reducers_for(10 * PER, max_reducers=8) == 8
     assert reducers_for(10, bytes_per_reducer=3, max_reducers=8) == 4
-    settings = dict(d.split("=", 1) for d in options(argv_for(0, properties={"mapreduce.job.reduces": "7", "x.y": "z"}), "-D"))
+    settings = settings_of(argv_for(0, properties={"mapreduce.job.reduces": "7", "x.y": "z"}))
     assert settings["mapreduce.job.reduces"] == "7" and settings["x.y"] == "z"
 
 
@@ -165,6 +170,6 @@ def test_small_jobs_may_run_uberized_and_a_lesson_can_turn_it_off():
 def test_the_client_polls_its_job_at_the_interval_streaming_reads():
     # Streaming's client prints progress (Job.monitorAndPrintJob), whose loop sleeps the
     # progress interval, 1 s unless set: a completion interval alone changed nothing.
-    settings = dict(d.split("=", 1) for d in options(argv_for(0), "-D"))
+    settings = settings_of(argv_for(0))
     assert int(settings["mapreduce.client.progressmonitor.pollinterval"]) <= 250
     assert int(settings["yarn.app.mapreduce.am.scheduler.heartbeat.interval-ms"]) <= 250
