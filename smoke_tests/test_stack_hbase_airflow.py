@@ -1,4 +1,5 @@
-"""HBase through Thrift (happybase), Airflow's REST API, and what the lab exposes."""
+"""HBase through Thrift (happybase), Airflow's REST API, what the lab exposes and how its
+daemons run."""
 
 from __future__ import annotations
 
@@ -49,3 +50,24 @@ def test_published_ports_bind_to_loopback(lab_stack):
             bound += [binding["HostIp"] for binding in bindings or []]
     assert bound, "the lab publishes no port at all"
     assert set(bound) == {lab_stack.bind_address}
+
+
+# Coordinating daemons run C1 alone (a third less CPU to start the lab); the daemons that
+# carry the data keep C2 (stack/images/jvm/bin/lab-daemon, docs/benchmarks.md).
+COORDINATING = ("NAMENODE", "RESOURCEMANAGER", "NODEMANAGER", "JOBHISTORY", "ZOOKEEPER", "HBASE_MASTER")
+CARRYING_DATA = ("DATANODE", "HBASE_REGIONSERVER", "HBASE_THRIFT")
+
+
+def test_coordinating_daemons_compile_with_c1_alone_and_data_daemons_keep_c2(lab_stack):
+    engine = eng.client()
+    java_lines = {}
+    for key in COORDINATING + CARRYING_DATA:
+        service = ab.service(key, lab_stack)
+        containers = engine.containers.list(filters={"label": ab.service_labels(service, lab_stack)})
+        assert containers, f"no running container of {service}"
+        top = containers[0].top(ps_args="-o pid,args")
+        lines = [" ".join(process) for process in top["Processes"] if "java" in " ".join(process)]
+        assert len(lines) == 1, f"{service}: expected one JVM, saw {lines}"
+        java_lines[key] = lines[0]
+    on_c1 = {key for key, line in java_lines.items() if "-XX:TieredStopAtLevel=1" in line.split()}
+    assert on_c1 == set(COORDINATING)
