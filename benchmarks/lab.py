@@ -62,7 +62,10 @@ class Airflow:
         return response.json()
 
     def last_run(self) -> dict:
-        return self.get(f"/dags/{DAG}/dagRuns", limit=1, order_by="-run_after")["dag_runs"][0]
+        """The last run `labctl run` triggered: the hourly run may have started after it (a lab
+        started minutes before a full hour runs that hour, as a student's lab does)."""
+        runs = self.get(f"/dags/{DAG}/dagRuns", limit=20, order_by="-run_after")["dag_runs"]
+        return next(run for run in runs if run["run_type"] == "manual")
 
     def run_figures(self, run: dict) -> dict:
         tasks = self.get(f"/dags/{DAG}/dagRuns/{run['dag_run_id']}/taskInstances")["task_instances"]
